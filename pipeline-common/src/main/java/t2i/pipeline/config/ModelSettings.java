@@ -1,0 +1,19 @@
+package t2i.pipeline.config;
+
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** Where the models are. A configuration group: services nest it under {@code t2i.models}. */
+public interface ModelSettings {
+
+  /**
+   * A directory of model directories (each named after the model), or one model directory. A model
+   * directory has the layout of Hugging Face optimum's Stable Diffusion ONNX export.
+   */
+  @WithDefault("models")
+  Path dir();
+
+  /** The model used when a request names none; the only model, or the first by name, if unset. */
+  Optional<String> defaultModel();
+}

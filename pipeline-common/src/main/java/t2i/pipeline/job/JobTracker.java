@@ -1,0 +1,86 @@
+package t2i.pipeline.job;
+
+import java.time.InstantSource;
+import java.util.concurrent.CompletableFuture;
+import t2i.pipeline.kafka.Publisher;
+import t2i.pipeline.v1.ImageReady;
+import t2i.pipeline.v1.JobEvent;
+import t2i.pipeline.v1.JobFinished;
+import t2i.pipeline.v1.StateChanged;
+import t2i.pipeline.v1.StepProgress;
+import t2i.v1.JobState;
+
+/**
+ * Records what happens to a job and tells whoever is watching: each method first writes the job's
+ * record in Redis (the state of record), then publishes a {@code JobEvent} keyed by the job id.
+ * The returned future completes when the event is acknowledged.
+ *
+ * <p>A state change that the store rejects (the job already moved on, or finished) publishes
+ * nothing. Thread-safe; owns neither the store nor the publisher.
+ */
+public final class JobTracker {
+
+  private final JobStore store;
+  private final Publisher publisher;
+  private final String eventsTopic;
+  private final InstantSource clock;
+
+  public JobTracker(JobStore store, Publisher publisher, String eventsTopic, InstantSource clock) {
+    this.store = store;
+    this.publisher = publisher;
+    this.eventsTopic = eventsTopic;
+    this.clock = clock;
+  }
+
+  public JobStore store() {
+    return store;
+  }
+
+  /** Moves the job to a later non-terminal state. */
+  public CompletableFuture<JobStore.Change> advance(String jobId, JobState state) {
+    JobStore.Change change = store.advance(jobId, state);
+    if (change != JobStore.Change.APPLIED) {
+      return CompletableFuture.completedFuture(change);
+    }
+    return publish(
+            event(jobId).setStateChanged(StateChanged.newBuilder().setState(state)).build())
+        .thenApply(ignored -> change);
+  }
+
+  /** Reports that a denoising step finished. */
+  public CompletableFuture<?> progress(String jobId, int step, int totalSteps) {
+    store.progress(jobId, step, totalSteps);
+    return publish(
+        event(jobId)
+            .setStepProgress(StepProgress.newBuilder().setStep(step).setTotalSteps(totalSteps))
+            .build());
+  }
+
+  /** Stores an image and announces it. */
+  public CompletableFuture<?> image(String jobId, ImageReady image, byte[] png) {
+    store.putImage(jobId, image, png);
+    return publish(event(jobId).setImageReady(image).build());
+  }
+
+  /** Ends the job; returns STALE, publishing nothing, if it had already ended. */
+  public CompletableFuture<JobStore.Change> finish(String jobId, JobState state, String reason) {
+    JobStore.Change change = store.finish(jobId, state, reason);
+    if (change != JobStore.Change.APPLIED) {
+      return CompletableFuture.completedFuture(change);
+    }
+    return publish(
+            event(jobId)
+                .setFinished(
+                    JobFinished.newBuilder().setState(state).setReason(reason == null ? "" : reason))
+                .build())
+        .thenApply(ignored -> change);
+  }
+
+  private JobEvent.Builder event(String jobId) {
+    return JobEvent.newBuilder().setJobId(jobId).setAtUnixMs(clock.millis());
+  }
+
+  private CompletableFuture<?> publish(JobEvent event) {
+    return publisher.send(eventsTopic, event.getJobId(), event);
+  }
+}

@@ -1,0 +1,79 @@
+package t2i.pipeline.kafka;
+
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Creates the Kafka clients every stage uses, with the delivery settings the pipeline relies on.
+ * Keys are job ids (strings), values serialized protobuf messages. The caller owns and closes what
+ * it creates.
+ */
+public final class KafkaClients {
+
+  private KafkaClients() {}
+
+  /** One producer per process: it is thread-safe and batches better when shared. */
+  public static KafkaProducer<String, byte[]> producer(KafkaEndpoint endpoint, String clientId) {
+    Properties props = endpoint.baseProperties();
+    props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+    // An output counts as delivered only once every in-sync replica has it.
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    // Retries must not duplicate or reorder a job's messages.
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    // Progress events are small and frequent: a short linger batches them without visible delay.
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    return new KafkaProducer<>(endpoint.withOverrides(props));
+  }
+
+  /**
+   * A consumer in {@code groupId} that never commits on its own. {@code maxPollRecords} bounds
+   * what one poll hands over, so the work taken per poll stays within the stage's in-flight
+   * bound.
+   */
+  public static KafkaConsumer<String, byte[]> groupConsumer(
+      KafkaEndpoint endpoint, String groupId, String clientId, int maxPollRecords) {
+    Properties props = endpoint.baseProperties();
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+    // Offsets are committed only after a record's output is acknowledged.
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    // A new group must not skip jobs that were accepted before it first joined.
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
+    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    return new KafkaConsumer<>(endpoint.withOverrides(props));
+  }
+
+  /**
+   * A consumer outside any group, for reading every partition of a topic (each gateway replica
+   * reads all job events).
+   */
+  public static KafkaConsumer<String, byte[]> broadcastConsumer(
+      KafkaEndpoint endpoint, String clientId) {
+    Properties props = endpoint.baseProperties();
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    return new KafkaConsumer<>(endpoint.withOverrides(props));
+  }
+
+  public static Admin admin(KafkaEndpoint endpoint, String clientId) {
+    Properties props = endpoint.baseProperties();
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+    return Admin.create(endpoint.withOverrides(props));
+  }
+}
