@@ -3,9 +3,7 @@ package t2i.pipeline.config;
 import io.smallrye.config.WithDefault;
 import java.util.Map;
 
-/**
- * How a service reaches Kafka. A configuration group: services nest it under {@code t2i.kafka}.
- */
+/** How a service reaches Kafka. A configuration group: services nest it under {@code t2i.kafka}. */
 public interface KafkaSettings {
 
   /** Comma-separated {@code host:port} list of the cluster's brokers. */

@@ -78,7 +78,8 @@ public final class JobStore {
 
   public JobStore(UnifiedJedis redis, Duration retention, InstantSource clock) {
     if (retention.isNegative() || retention.isZero()) {
-      throw new IllegalArgumentException("t2i.redis.job-retention must be positive, was " + retention);
+      throw new IllegalArgumentException(
+          "t2i.redis.job-retention must be positive, was " + retention);
     }
     this.redis = redis;
     this.retention = retention;
@@ -135,8 +136,7 @@ public final class JobStore {
 
   /** Stores one finished image: the PNG under {@code image.png_redis_key}, then its metadata. */
   public void putImage(String jobId, ImageReady image, byte[] png) {
-    redis.set(
-        bytes(image.getPngRedisKey()), png, new SetParams().px(retention.toMillis()));
+    redis.set(bytes(image.getPngRedisKey()), png, new SetParams().px(retention.toMillis()));
     redis.hset(bytes(RedisKeys.job(jobId)), bytes("img:" + image.getIndex()), image.toByteArray());
   }
 
@@ -170,7 +170,10 @@ public final class JobStore {
           transitions.add(
               StateTransition.newBuilder()
                   .setState(JobState.forNumber(Integer.parseInt(name.substring(2))))
-                  .setAt(Timestamp.newBuilder().setSeconds(at / 1000).setNanos((int) (at % 1000) * 1_000_000))
+                  .setAt(
+                      Timestamp.newBuilder()
+                          .setSeconds(at / 1000)
+                          .setNanos((int) (at % 1000) * 1_000_000))
                   .build());
         } else if (name.startsWith("img:")) {
           images.add(ImageReady.parseFrom(e.getValue()));

@@ -12,8 +12,8 @@ import t2i.v1.JobState;
 
 /**
  * Records what happens to a job and tells whoever is watching: each method first writes the job's
- * record in Redis (the state of record), then publishes a {@code JobEvent} keyed by the job id.
- * The returned future completes when the event is acknowledged.
+ * record in Redis (the state of record), then publishes a {@code JobEvent} keyed by the job id. The
+ * returned future completes when the event is acknowledged.
  *
  * <p>A state change that the store rejects (the job already moved on, or finished) publishes
  * nothing. Thread-safe; owns neither the store nor the publisher.
@@ -42,8 +42,7 @@ public final class JobTracker {
     if (change != JobStore.Change.APPLIED) {
       return CompletableFuture.completedFuture(change);
     }
-    return publish(
-            event(jobId).setStateChanged(StateChanged.newBuilder().setState(state)).build())
+    return publish(event(jobId).setStateChanged(StateChanged.newBuilder().setState(state)).build())
         .thenApply(ignored -> change);
   }
 
@@ -71,7 +70,9 @@ public final class JobTracker {
     return publish(
             event(jobId)
                 .setFinished(
-                    JobFinished.newBuilder().setState(state).setReason(reason == null ? "" : reason))
+                    JobFinished.newBuilder()
+                        .setState(state)
+                        .setReason(reason == null ? "" : reason))
                 .build())
         .thenApply(ignored -> change);
   }

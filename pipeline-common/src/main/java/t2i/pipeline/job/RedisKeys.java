@@ -25,11 +25,12 @@ public final class RedisKeys {
   }
 
   /**
-   * Text embedding of one prompt for one model: derived from the model name and the exact token
-   * ids (chunked and padded as the encoder saw them), so equal prompts share one entry.
+   * Text embedding of one prompt for one model: derived from the model name and the exact token ids
+   * (chunked and padded as the encoder saw them), so equal prompts share one entry.
    */
   public static String embedding(String model, int[] tokenIds) {
-    ByteBuffer ids = ByteBuffer.allocate(tokenIds.length * Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer ids =
+        ByteBuffer.allocate(tokenIds.length * Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     ids.asIntBuffer().put(tokenIds);
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");

@@ -81,7 +81,9 @@ public final class JobLoop<T> implements Runnable {
     return new Builder<>();
   }
 
-  /** Runs until {@link #close()} is called; then finishes in-flight work within the grace period. */
+  /**
+   * Runs until {@link #close()} is called; then finishes in-flight work within the grace period.
+   */
   @Override
   public void run() {
     try {
@@ -285,7 +287,9 @@ public final class JobLoop<T> implements Runnable {
     }
   }
 
-  /** On shutdown: let in-flight work finish (bounded), keep the group alive, commit what is done. */
+  /**
+   * On shutdown: let in-flight work finish (bounded), keep the group alive, commit what is done.
+   */
   private void drainInFlight() {
     long deadline = nanoTime.getAsLong() + shutdownGrace.toNanos();
     try {

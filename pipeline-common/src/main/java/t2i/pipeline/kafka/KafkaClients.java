@@ -37,9 +37,8 @@ public final class KafkaClients {
   }
 
   /**
-   * A consumer in {@code groupId} that never commits on its own. {@code maxPollRecords} bounds
-   * what one poll hands over, so the work taken per poll stays within the stage's in-flight
-   * bound.
+   * A consumer in {@code groupId} that never commits on its own. {@code maxPollRecords} bounds what
+   * one poll hands over, so the work taken per poll stays within the stage's in-flight bound.
    */
   public static KafkaConsumer<String, byte[]> groupConsumer(
       KafkaEndpoint endpoint, String groupId, String clientId, int maxPollRecords) {
@@ -52,7 +51,8 @@ public final class KafkaClients {
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    props.put(
+        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     return new KafkaConsumer<>(endpoint.withOverrides(props));
   }
 
@@ -67,7 +67,8 @@ public final class KafkaClients {
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    props.put(
+        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     return new KafkaConsumer<>(endpoint.withOverrides(props));
   }
 

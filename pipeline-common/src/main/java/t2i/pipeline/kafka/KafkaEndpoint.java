@@ -7,8 +7,8 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import t2i.pipeline.config.KafkaSettings;
 
 /**
- * Where the cluster is and the extra client properties (security, tuning) every client of a
- * service gets.
+ * Where the cluster is and the extra client properties (security, tuning) every client of a service
+ * gets.
  */
 public record KafkaEndpoint(String bootstrapServers, Map<String, String> clientProperties) {
 

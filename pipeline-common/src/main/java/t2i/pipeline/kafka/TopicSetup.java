@@ -39,7 +39,8 @@ public final class TopicSetup {
       int partitions,
       short replicationFactor) {
     try {
-      Set<String> existing = admin.listTopics().names().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      Set<String> existing =
+          admin.listTopics().names().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       List<NewTopic> missing = new ArrayList<>();
       for (String topic : topics) {
         if (!existing.contains(topic)) {

@@ -77,7 +77,9 @@ public final class ModelDirectory {
     double scaling = vae.path("scaling_factor").asDouble(0.18215);
     if (sampleSize <= 0 || !(scaling > 0)) {
       throw new IOException(
-          "Model '" + name + "': sample_size and scaling_factor must be positive in its config.json");
+          "Model '"
+              + name
+              + "': sample_size and scaling_factor must be positive in its config.json");
     }
     return new ModelDirectory(name, root, sampleSize * VAE_SCALE, scaling);
   }

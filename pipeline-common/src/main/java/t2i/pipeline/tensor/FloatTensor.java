@@ -5,8 +5,8 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * A dense float32 tensor in row-major order; its wire form (Redis) is the raw little-endian
- * floats. The arrays are owned by the tensor: callers must not modify them after construction.
+ * A dense float32 tensor in row-major order; its wire form (Redis) is the raw little-endian floats.
+ * The arrays are owned by the tensor: callers must not modify them after construction.
  */
 public record FloatTensor(int[] shape, float[] data) {
 
@@ -25,14 +25,16 @@ public record FloatTensor(int[] shape, float[] data) {
   }
 
   public byte[] toBytes() {
-    ByteBuffer buffer = ByteBuffer.allocate(data.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer buffer =
+        ByteBuffer.allocate(data.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     buffer.asFloatBuffer().put(data);
     return buffer.array();
   }
 
   public static FloatTensor fromBytes(int[] shape, byte[] bytes) {
     if (bytes.length % Float.BYTES != 0) {
-      throw new IllegalArgumentException("float32 data must be a multiple of 4 bytes, was " + bytes.length);
+      throw new IllegalArgumentException(
+          "float32 data must be a multiple of 4 bytes, was " + bytes.length);
     }
     float[] data = new float[bytes.length / Float.BYTES];
     ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data);
@@ -41,7 +43,9 @@ public record FloatTensor(int[] shape, float[] data) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof FloatTensor t && Arrays.equals(shape, t.shape) && Arrays.equals(data, t.data);
+    return o instanceof FloatTensor t
+        && Arrays.equals(shape, t.shape)
+        && Arrays.equals(data, t.data);
   }
 
   @Override
