@@ -1,0 +1,38 @@
+package t2i.diffusion;
+
+import java.io.IOException;
+import t2i.diffusion.engine.EngineSettings;
+import t2i.diffusion.engine.Unet;
+import t2i.diffusion.engine.VaeDecoder;
+import t2i.diffusion.scheduler.SchedulerConfig;
+import t2i.pipeline.model.ModelDirectory;
+
+/**
+ * A model's diffusion components, loaded: UNet, VAE decoder and scheduler configuration. Owns the
+ * engine models; not thread-safe (see {@link Unet}).
+ */
+record DiffusionModel(
+    ModelDirectory directory, Unet unet, VaeDecoder vaeDecoder, SchedulerConfig scheduler)
+    implements AutoCloseable {
+
+  static DiffusionModel load(ModelDirectory directory, EngineSettings engine) throws IOException {
+    SchedulerConfig scheduler = SchedulerConfig.parse(directory.schedulerConfig());
+    Unet unet = Unet.load(directory.unet(), directory.name(), engine);
+    try {
+      VaeDecoder vae = VaeDecoder.load(directory.vaeDecoder(), directory.name(), engine);
+      return new DiffusionModel(directory, unet, vae, scheduler);
+    } catch (IOException | RuntimeException e) {
+      unet.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      vaeDecoder.close();
+    } finally {
+      unet.close();
+    }
+  }
+}

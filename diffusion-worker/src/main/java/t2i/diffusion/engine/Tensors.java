@@ -1,0 +1,56 @@
+package t2i.diffusion.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.ShortBuffer;
+import t2i.pipeline.model.OnnxSignature.ElementType;
+
+/** Moves float data in and out of engine tensors in the precision the model declares. */
+public final class Tensors {
+
+  private Tensors() {}
+
+  /** A tensor of {@code data} in the model's float type (fp32 or fp16). */
+  public static NDArray floats(
+      NDManager manager, float[] data, Shape shape, ElementType type, String name) {
+    NDArray array =
+        switch (type) {
+          case FLOAT -> manager.create(data, shape);
+          case FLOAT16 -> {
+            ByteBuffer halves =
+                ByteBuffer.allocateDirect(data.length * 2).order(ByteOrder.nativeOrder());
+            for (float v : data) {
+              halves.putShort(Float.floatToFloat16(v));
+            }
+            halves.rewind();
+            yield manager.create(halves, shape, DataType.FLOAT16);
+          }
+          default ->
+              throw new IllegalArgumentException(
+                  "input '" + name + "' has type " + type + "; expected float32 or float16");
+        };
+    array.setName(name);
+    return array;
+  }
+
+  /** The values of a float32 or float16 tensor as float32. */
+  public static float[] toFloats(NDArray array) {
+    if (array.getDataType() == DataType.FLOAT32) {
+      return array.toFloatArray();
+    }
+    if (array.getDataType() == DataType.FLOAT16) {
+      ShortBuffer halves = array.toByteBuffer().order(ByteOrder.nativeOrder()).asShortBuffer();
+      float[] out = new float[halves.remaining()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = Float.float16ToFloat(halves.get(i));
+      }
+      return out;
+    }
+    throw new IllegalStateException(
+        "output '" + array.getName() + "' has type " + array.getDataType() + "; expected float");
+  }
+}

@@ -1,0 +1,188 @@
+package t2i.diffusion.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import t2i.pipeline.model.OnnxSignature;
+import t2i.pipeline.model.OnnxSignature.ElementType;
+import t2i.pipeline.model.OnnxSignature.TensorSpec;
+
+/**
+ * A Stable Diffusion UNet: noisy latents, timestep and text embeddings in, predicted noise (or
+ * velocity) out. Adapts to how the model was exported: float32 or float16 tensors, and a {@code
+ * timestep} that is a scalar or a vector with one entry per sample, of an integer or float type.
+ * Not thread-safe (one predictor); owns its model.
+ */
+public final class Unet implements AutoCloseable {
+
+  static final String SAMPLE = "sample";
+  static final String TIMESTEP = "timestep";
+  static final String CONTEXT = "encoder_hidden_states";
+  static final String OUT_SAMPLE = "out_sample";
+
+  private final OnnxComponent component;
+  private final TensorSpec sample;
+  private final TensorSpec timestep;
+  private final TensorSpec context;
+  private final String output;
+
+  private Unet(OnnxComponent component) {
+    this.component = component;
+    OnnxSignature signature = component.signature();
+    Path file = component.file();
+    this.sample = signature.requireInput(SAMPLE, file);
+    this.timestep = signature.requireInput(TIMESTEP, file);
+    this.context = signature.requireInput(CONTEXT, file);
+    for (TensorSpec input : signature.inputs()) {
+      if (!input.name().equals(SAMPLE)
+          && !input.name().equals(TIMESTEP)
+          && !input.name().equals(CONTEXT)) {
+        throw new IllegalArgumentException(
+            file
+                + " needs input '"
+                + input.name()
+                + "'; a Stable Diffusion UNet takes sample, timestep and encoder_hidden_states"
+                + " (SDXL-style added conditions are not supported)");
+      }
+    }
+    if (timestep.rank() > 1) {
+      throw new IllegalArgumentException(
+          file + ": timestep must be a scalar or a vector, the model declares " + timestep);
+    }
+    this.output =
+        signature.output(OUT_SAMPLE).isPresent()
+            ? OUT_SAMPLE
+            : signature.outputs().getFirst().name();
+  }
+
+  public static Unet load(Path file, String modelName, EngineSettings engine) throws IOException {
+    OnnxComponent component = OnnxComponent.load(file, modelName + "-unet", engine);
+    try {
+      return new Unet(component);
+    } catch (RuntimeException e) {
+      component.close();
+      throw new IOException(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Whether one call can carry samples at different timesteps: the model takes a timestep vector
+   * whose length follows the batch.
+   */
+  public boolean acceptsPerSampleTimesteps() {
+    return timestep.rank() == 1
+        && !(timestep.shape().getFirst().isFixed() && timestep.shape().getFirst().size() == 1);
+  }
+
+  /** The declared type of the timestep input, e.g. INT64 or FLOAT. */
+  public ElementType timestepType() {
+    return timestep.type();
+  }
+
+  /**
+   * Runs the model once.
+   *
+   * @param latents {@code [batch, channels, height, width]} row-major
+   * @param timesteps one per sample; all equal unless {@link #acceptsPerSampleTimesteps()}
+   * @param context {@code [batch, sequence, hidden]} row-major
+   * @return the model output, shaped like {@code latents}
+   */
+  public float[] predict(
+      float[] latents,
+      int batch,
+      int channels,
+      int height,
+      int width,
+      double[] timesteps,
+      float[] context,
+      int sequence,
+      int hidden) {
+    if (timesteps.length != batch) {
+      throw new IllegalArgumentException(
+          "need one timestep per sample: "
+              + batch
+              + " samples, "
+              + timesteps.length
+              + " timesteps");
+    }
+    try (NDManager manager = component.newCallManager()) {
+      NDList inputs = new NDList(3);
+      inputs.add(
+          Tensors.floats(
+              manager, latents, new Shape(batch, channels, height, width), sample.type(), SAMPLE));
+      inputs.add(timestepTensor(manager, timesteps));
+      inputs.add(
+          Tensors.floats(
+              manager, context, new Shape(batch, sequence, hidden), this.context.type(), CONTEXT));
+      NDList out = component.run(inputs);
+      float[] result = Tensors.toFloats(out.get(output));
+      if (result.length != latents.length) {
+        throw new IllegalStateException(
+            component.file() + " returned " + result.length + " values for " + latents.length);
+      }
+      return result;
+    }
+  }
+
+  private NDArray timestepTensor(NDManager manager, double[] timesteps) {
+    boolean vector = timestep.rank() == 1;
+    int n = vector && acceptsPerSampleTimesteps() ? timesteps.length : 1;
+    if (n == 1) {
+      for (double t : timesteps) {
+        if (t != timesteps[0]) {
+          throw new IllegalArgumentException(
+              component.file() + " takes one timestep per call; samples must share it");
+        }
+      }
+    }
+    Shape shape = vector ? new Shape(n) : new Shape();
+    NDArray array =
+        switch (timestep.type()) {
+          case INT64 -> {
+            long[] values = new long[n];
+            for (int i = 0; i < n; i++) {
+              values[i] = Math.round(timesteps[i]);
+            }
+            yield manager.create(values, shape);
+          }
+          case INT32 -> {
+            int[] values = new int[n];
+            for (int i = 0; i < n; i++) {
+              values[i] = (int) Math.round(timesteps[i]);
+            }
+            yield manager.create(values, shape);
+          }
+          case FLOAT, FLOAT16 -> {
+            float[] values = new float[n];
+            for (int i = 0; i < n; i++) {
+              values[i] = (float) timesteps[i];
+            }
+            yield Tensors.floats(manager, values, shape, timestep.type(), TIMESTEP);
+          }
+          case DOUBLE -> {
+            ByteBuffer values = ByteBuffer.allocateDirect(n * 8).order(ByteOrder.nativeOrder());
+            for (int i = 0; i < n; i++) {
+              values.putDouble(timesteps[i]);
+            }
+            values.rewind();
+            yield manager.create(values, shape, DataType.FLOAT64);
+          }
+          default ->
+              throw new IllegalArgumentException(
+                  component.file() + ": unsupported timestep type " + timestep.type());
+        };
+    array.setName(TIMESTEP);
+    return array;
+  }
+
+  @Override
+  public void close() {
+    component.close();
+  }
+}

@@ -1,0 +1,127 @@
+package t2i.encoder;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import t2i.pipeline.job.JobGate;
+import t2i.pipeline.job.JobTracker;
+import t2i.pipeline.job.RedisKeys;
+import t2i.pipeline.kafka.Delivery;
+import t2i.pipeline.kafka.JobHandler;
+import t2i.pipeline.kafka.Publisher;
+import t2i.pipeline.tensor.FloatTensor;
+import t2i.pipeline.v1.EmbeddingRef;
+import t2i.pipeline.v1.EncodedJob;
+import t2i.pipeline.v1.JobSpec;
+import t2i.pipeline.v1.PromptTokens;
+import t2i.pipeline.v1.TokenChunk;
+import t2i.pipeline.v1.TokenizedJob;
+import t2i.v1.JobState;
+
+/**
+ * Turns a tokenized job's prompts into embeddings in Redis (reusing cached ones) and passes the job
+ * on to the diffusion workers with the embeddings' keys. Encoding runs on the worker's executor,
+ * never on the consumer thread.
+ */
+final class EncodeHandler implements JobHandler<TokenizedJob> {
+
+  static final String STAGE = "encoder-worker";
+
+  private final Map<String, TextEncoder> encoders;
+  private final EmbeddingCache cache;
+  private final JobTracker tracker;
+  private final JobGate gate;
+  private final Publisher publisher;
+  private final String outputTopic;
+  private final Executor executor;
+
+  EncodeHandler(
+      Map<String, TextEncoder> encoders,
+      EmbeddingCache cache,
+      JobTracker tracker,
+      JobGate gate,
+      Publisher publisher,
+      String outputTopic,
+      Executor executor) {
+    this.encoders = Map.copyOf(encoders);
+    this.cache = cache;
+    this.tracker = tracker;
+    this.gate = gate;
+    this.publisher = publisher;
+    this.outputTopic = outputTopic;
+    this.executor = executor;
+  }
+
+  @Override
+  public CompletionStage<?> handle(Delivery<TokenizedJob> delivery) {
+    TokenizedJob job = delivery.value();
+    JobSpec spec = job.getSpec();
+    Optional<CompletableFuture<?>> skip = gate.skipReason(spec, STAGE);
+    if (skip.isPresent()) {
+      return skip.get();
+    }
+    String model = spec.getRequest().getModel();
+    TextEncoder encoder = encoders.get(model);
+    if (encoder == null) {
+      return tracker.finish(
+          spec.getJobId(),
+          JobState.FAILED,
+          "Model '"
+              + model
+              + "' is not installed on the encoder workers; available: "
+              + encoders.keySet());
+    }
+    return tracker
+        .advance(spec.getJobId(), JobState.ENCODING)
+        .thenApplyAsync(
+            ignored ->
+                EncodedJob.newBuilder()
+                    .setSpec(spec)
+                    .setPrompt(embed(encoder, model, job.getPrompt()))
+                    .setNegativePrompt(embed(encoder, model, job.getNegativePrompt()))
+                    .build(),
+            executor)
+        .thenCompose(encoded -> publisher.send(outputTopic, spec.getJobId(), encoded));
+  }
+
+  private EmbeddingRef embed(TextEncoder encoder, String model, PromptTokens tokens) {
+    if (tokens.getChunksCount() == 0) {
+      throw new IllegalArgumentException("a tokenized prompt has no token window");
+    }
+    int window = tokens.getChunks(0).getIdsCount();
+    int[] ids = new int[window * tokens.getChunksCount()];
+    int at = 0;
+    for (TokenChunk chunk : tokens.getChunksList()) {
+      if (chunk.getIdsCount() != window) {
+        throw new IllegalArgumentException("token windows differ in length");
+      }
+      for (int id : chunk.getIdsList()) {
+        ids[at++] = id;
+      }
+    }
+    String key = RedisKeys.embedding(model, ids);
+    int[] shape;
+    if (cache.touch(key)) {
+      shape = new int[] {ids.length, encoder.hiddenSize()};
+    } else {
+      FloatTensor embedding;
+      try {
+        embedding = encoder.encode(ids, window);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while encoding", e);
+      } catch (Exception e) {
+        throw new IllegalStateException("text encoder failed for model " + model, e);
+      }
+      cache.put(key, embedding);
+      shape = embedding.shape();
+    }
+    EmbeddingRef.Builder ref = EmbeddingRef.newBuilder().setRedisKey(key);
+    for (int d : shape) {
+      ref.addShape(d);
+    }
+    return ref.build();
+  }
+}

@@ -1,0 +1,122 @@
+package t2i.encoder;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.time.InstantSource;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
+import t2i.pipeline.job.JobGate;
+import t2i.pipeline.model.ModelDirectory;
+import t2i.pipeline.model.ModelRegistry;
+import t2i.pipeline.stage.InferenceDefaults;
+import t2i.pipeline.stage.StageConnections;
+import t2i.pipeline.stage.StageLoops;
+import t2i.pipeline.v1.TokenizedJob;
+
+/**
+ * The encoder worker's lifecycle: loads every model's text encoder, connects, and consumes
+ * tokenized jobs until shutdown. Owns the encoders, the executor, the connections and the consumer
+ * threads, and closes them in reverse order.
+ */
+@ApplicationScoped
+public class EncoderWorker {
+
+  private static final Logger LOG = Logger.getLogger(EncoderWorker.class);
+
+  private final EncoderWorkerConfig config;
+  private final Map<String, TextEncoder> encoders = new LinkedHashMap<>();
+  private ExecutorService executor;
+  private StageConnections connections;
+  private StageLoops loops;
+
+  EncoderWorker(EncoderWorkerConfig config) {
+    this.config = config;
+  }
+
+  void start(@Observes StartupEvent event) throws IOException {
+    InferenceDefaults.apply();
+    EncoderWorkerConfig.Encoder settings = config.encoder();
+    ModelRegistry models =
+        ModelRegistry.scan(config.models().dir(), config.models().defaultModel());
+    for (ModelDirectory model : models.all()) {
+      encoders.put(
+          model.name(),
+          TextEncoder.load(
+              model, config.engine().name(), config.engine().intraOpThreads(), settings.threads()));
+    }
+    LOG.infof("Loaded text encoders of %s on %s", encoders.keySet(), config.engine().name());
+    // Work waiting for a thread is bounded by what the consumers may have in flight.
+    int queued = settings.consumers() * settings.maxInFlight();
+    AtomicInteger threadIndex = new AtomicInteger();
+    executor =
+        new ThreadPoolExecutor(
+            settings.threads(),
+            settings.threads(),
+            0,
+            TimeUnit.MILLISECONDS,
+            new ArrayBlockingQueue<>(queued),
+            r ->
+                Thread.ofPlatform()
+                    .name("text-encoder-" + threadIndex.getAndIncrement())
+                    .unstarted(r));
+    InstantSource clock = InstantSource.system();
+    connections = StageConnections.open(EncodeHandler.STAGE, config.kafka(), config.redis(), clock);
+    EncodeHandler handler =
+        new EncodeHandler(
+            encoders,
+            new EmbeddingCache(connections.redis(), config.redis().embeddingRetention()),
+            connections.tracker(),
+            new JobGate(connections.tracker(), clock),
+            connections.publisher(),
+            connections.topics().encoded(),
+            executor);
+    loops =
+        StageLoops.start(
+            connections,
+            EncodeHandler.STAGE,
+            connections.topics().tokenized(),
+            TokenizedJob.parser(),
+            handler,
+            settings.consumers(),
+            settings.maxInFlight());
+  }
+
+  /** Text encoder runs since start, over all models; prompts found in the cache do not count. */
+  public long encoderRuns() {
+    return encoders.values().stream().mapToLong(TextEncoder::runs).sum();
+  }
+
+  void stop(@Observes ShutdownEvent event) {
+    try {
+      if (loops != null) {
+        loops.close();
+      }
+    } finally {
+      try {
+        if (executor != null) {
+          executor.shutdown();
+          executor.awaitTermination(30, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        try {
+          if (connections != null) {
+            connections.close();
+          }
+        } finally {
+          encoders.values().forEach(TextEncoder::close);
+        }
+      }
+    }
+  }
+}

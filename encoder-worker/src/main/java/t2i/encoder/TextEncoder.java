@@ -1,0 +1,191 @@
+package t2i.encoder;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.translate.NoopTranslator;
+import ai.djl.translate.TranslateException;
+import java.io.IOException;
+import java.nio.ByteOrder;
+import java.nio.ShortBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import t2i.pipeline.model.ModelDirectory;
+import t2i.pipeline.model.OnnxSignature;
+import t2i.pipeline.model.OnnxSignature.ElementType;
+import t2i.pipeline.model.OnnxSignature.TensorSpec;
+import t2i.pipeline.tensor.FloatTensor;
+
+/**
+ * A model's CLIP text encoder: token id windows in, {@code last_hidden_state} out. The id type
+ * (int32 or int64) is read from the model, since exports differ. Thread-safe: each call borrows one
+ * of a fixed set of predictors (DJL predictors are not thread-safe). Owns the model and the
+ * predictors.
+ */
+final class TextEncoder implements AutoCloseable {
+
+  static final String INPUT_IDS = "input_ids";
+  static final String HIDDEN_STATE = "last_hidden_state";
+  private static final int WARM_UP_WINDOW = 77;
+
+  private final Model model;
+  private final List<Predictor<NDList, NDList>> predictors;
+  private final BlockingQueue<Predictor<NDList, NDList>> idle;
+  private final ElementType idType;
+  private final AtomicLong runs = new AtomicLong();
+  private int hiddenSize;
+
+  private TextEncoder(Model model, List<Predictor<NDList, NDList>> predictors, ElementType idType) {
+    this.model = model;
+    this.predictors = predictors;
+    this.idle = new ArrayBlockingQueue<>(predictors.size(), false, predictors);
+    this.idType = idType;
+  }
+
+  static TextEncoder load(ModelDirectory dir, String engine, int intraOpThreads, int predictors)
+      throws IOException {
+    OnnxSignature signature = OnnxSignature.read(dir.textEncoder());
+    TensorSpec ids = signature.requireInput(INPUT_IDS, dir.textEncoder());
+    signature.requireOutput(HIDDEN_STATE, dir.textEncoder());
+    if (ids.type() != ElementType.INT32 && ids.type() != ElementType.INT64) {
+      throw new IOException(
+          dir.textEncoder()
+              + ": input_ids must be int32 or int64, the model declares "
+              + ids.type());
+    }
+    for (TensorSpec input : signature.inputs()) {
+      if (!input.name().equals(INPUT_IDS)) {
+        throw new IOException(
+            dir.textEncoder()
+                + " needs input '"
+                + input.name()
+                + "', but a Stable Diffusion text encoder takes only input_ids");
+      }
+    }
+    Model model = Model.newInstance(dir.name() + "-text-encoder", Device.cpu(), engine);
+    try {
+      Map<String, String> options = new HashMap<>();
+      if (intraOpThreads > 0) {
+        options.put("intraOpNumThreads", Integer.toString(intraOpThreads));
+      }
+      model.load(dir.textEncoder(), null, options);
+      List<Predictor<NDList, NDList>> pool = new ArrayList<>();
+      for (int i = 0; i < predictors; i++) {
+        pool.add(model.newPredictor(new NoopTranslator()));
+      }
+      TextEncoder encoder = new TextEncoder(model, pool, ids.type());
+      encoder.hiddenSize = encoder.warmUp();
+      return encoder;
+    } catch (MalformedModelException | TranslateException | RuntimeException e) {
+      model.close();
+      throw new IOException("Cannot load the text encoder " + dir.textEncoder() + ": " + e, e);
+    }
+  }
+
+  /**
+   * Encodes windows of token ids, each {@code window} long, and returns their hidden states one
+   * after another: shape {@code [windows * window, hidden]}.
+   */
+  FloatTensor encode(int[] ids, int window) throws InterruptedException, TranslateException {
+    if (ids.length == 0 || ids.length % window != 0) {
+      throw new IllegalArgumentException(
+          "token ids must be whole windows of " + window + ", got " + ids.length);
+    }
+    int windows = ids.length / window;
+    Predictor<NDList, NDList> predictor = idle.take();
+    try (NDManager manager = model.getNDManager().newSubManager()) {
+      NDList output = predictor.predict(new NDList(ids(manager, ids, windows)));
+      runs.incrementAndGet();
+      NDArray hidden = output.get(HIDDEN_STATE);
+      long[] dims = hidden.getShape().getShape();
+      if (dims.length != 3 || dims[0] != windows || dims[1] != window) {
+        throw new IllegalStateException(
+            "text encoder returned last_hidden_state of shape "
+                + hidden.getShape()
+                + ", expected ("
+                + windows
+                + ", "
+                + window
+                + ", hidden)");
+      }
+      return new FloatTensor(new int[] {windows * window, (int) dims[2]}, toFloats(hidden));
+    } finally {
+      idle.add(predictor);
+    }
+  }
+
+  /**
+   * Runs the model once on a window of id 0, so that a broken model fails at start-up rather than
+   * on a user's job, and learns the hidden size. Not counted in {@link #runs()}.
+   */
+  private int warmUp() throws TranslateException {
+    Predictor<NDList, NDList> predictor = idle.remove();
+    try (NDManager manager = model.getNDManager().newSubManager()) {
+      NDList output = predictor.predict(new NDList(ids(manager, new int[WARM_UP_WINDOW], 1)));
+      return (int) output.get(HIDDEN_STATE).getShape().get(2);
+    } finally {
+      idle.add(predictor);
+    }
+  }
+
+  /** Width of each token's embedding. */
+  int hiddenSize() {
+    return hiddenSize;
+  }
+
+  /** How many times the model has run; cached prompts do not run it. */
+  long runs() {
+    return runs.get();
+  }
+
+  private NDArray ids(NDManager manager, int[] ids, int windows) {
+    Shape shape = new Shape(windows, ids.length / windows);
+    NDArray input;
+    if (idType == ElementType.INT64) {
+      long[] longs = new long[ids.length];
+      for (int i = 0; i < ids.length; i++) {
+        longs[i] = ids[i];
+      }
+      input = manager.create(longs, shape);
+    } else {
+      input = manager.create(ids, shape);
+    }
+    input.setName(INPUT_IDS);
+    return input;
+  }
+
+  private static float[] toFloats(NDArray array) {
+    if (array.getDataType() == DataType.FLOAT32) {
+      return array.toFloatArray();
+    }
+    if (array.getDataType() == DataType.FLOAT16) {
+      ShortBuffer halves = array.toByteBuffer().order(ByteOrder.nativeOrder()).asShortBuffer();
+      float[] out = new float[halves.remaining()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = Float.float16ToFloat(halves.get(i));
+      }
+      return out;
+    }
+    throw new IllegalStateException("text encoder output type " + array.getDataType());
+  }
+
+  @Override
+  public void close() {
+    try {
+      predictors.forEach(Predictor::close);
+    } finally {
+      model.close();
+    }
+  }
+}

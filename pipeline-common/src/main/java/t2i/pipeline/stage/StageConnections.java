@@ -1,0 +1,137 @@
+package t2i.pipeline.stage;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.InstantSource;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
+import t2i.pipeline.config.KafkaSettings;
+import t2i.pipeline.config.RedisSettings;
+import t2i.pipeline.config.TopicNames;
+import t2i.pipeline.job.JobStore;
+import t2i.pipeline.job.JobTracker;
+import t2i.pipeline.kafka.KafkaClients;
+import t2i.pipeline.kafka.KafkaEndpoint;
+import t2i.pipeline.kafka.Publisher;
+import t2i.pipeline.kafka.TopicSetup;
+
+/**
+ * What one service process shares among its threads: one Kafka producer and one (pooled) Redis
+ * client, and the job store and tracker built on them. Owns both clients and closes them, the
+ * producer first so that pending outputs are flushed while Redis is still there. Thread-safe.
+ */
+public final class StageConnections implements AutoCloseable {
+
+  private static final Duration PRODUCER_CLOSE_TIMEOUT = Duration.ofSeconds(10);
+
+  private final String service;
+  private final KafkaSettings kafka;
+  private final KafkaEndpoint endpoint;
+  private final KafkaProducer<String, byte[]> producer;
+  private final UnifiedJedis redis;
+  private final Publisher publisher;
+  private final JobStore store;
+  private final JobTracker tracker;
+  private final InstantSource clock;
+
+  private StageConnections(
+      String service,
+      KafkaSettings kafka,
+      KafkaProducer<String, byte[]> producer,
+      UnifiedJedis redis,
+      Duration jobRetention,
+      InstantSource clock) {
+    this.service = service;
+    this.kafka = kafka;
+    this.endpoint = KafkaEndpoint.from(kafka);
+    this.producer = producer;
+    this.redis = redis;
+    this.clock = clock;
+    this.publisher = new Publisher(producer);
+    this.store = new JobStore(redis, jobRetention, clock);
+    this.tracker = new JobTracker(store, publisher, kafka.topics().events(), clock);
+  }
+
+  /** Connects to Kafka and Redis and creates missing topics. */
+  public static StageConnections open(
+      String service, KafkaSettings kafka, RedisSettings redisSettings, InstantSource clock) {
+    KafkaEndpoint endpoint = KafkaEndpoint.from(kafka);
+    try (Admin admin = KafkaClients.admin(endpoint, service + "-admin")) {
+      TopicSetup.ensureTopics(
+          admin,
+          kafka.topics().all(),
+          kafka.topics().events(),
+          kafka.topicPartitions(),
+          kafka.topicReplicationFactor());
+    }
+    UnifiedJedis redis = openRedis(redisSettings.url());
+    KafkaProducer<String, byte[]> producer;
+    try {
+      producer = KafkaClients.producer(endpoint, service);
+    } catch (RuntimeException e) {
+      redis.close();
+      throw e;
+    }
+    return new StageConnections(
+        service, kafka, producer, redis, redisSettings.jobRetention(), clock);
+  }
+
+  /** A pooled, thread-safe Redis client; the caller owns it. */
+  public static UnifiedJedis openRedis(String url) {
+    URI uri;
+    try {
+      uri = URI.create(url);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "t2i.redis.url '" + url + "' is not a URL like redis://host:6379", e);
+    }
+    if (!"redis".equals(uri.getScheme()) && !"rediss".equals(uri.getScheme())) {
+      throw new IllegalArgumentException(
+          "t2i.redis.url '" + url + "' must start with redis:// or rediss://");
+    }
+    return RedisClient.create(uri);
+  }
+
+  public String service() {
+    return service;
+  }
+
+  public KafkaEndpoint endpoint() {
+    return endpoint;
+  }
+
+  public TopicNames topics() {
+    return kafka.topics();
+  }
+
+  public Publisher publisher() {
+    return publisher;
+  }
+
+  public UnifiedJedis redis() {
+    return redis;
+  }
+
+  public JobStore store() {
+    return store;
+  }
+
+  public JobTracker tracker() {
+    return tracker;
+  }
+
+  public InstantSource clock() {
+    return clock;
+  }
+
+  @Override
+  public void close() {
+    try {
+      producer.close(PRODUCER_CLOSE_TIMEOUT);
+    } finally {
+      redis.close();
+    }
+  }
+}

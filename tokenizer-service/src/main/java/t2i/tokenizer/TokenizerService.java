@@ -1,0 +1,71 @@
+package t2i.tokenizer;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.time.InstantSource;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jboss.logging.Logger;
+import t2i.pipeline.job.JobGate;
+import t2i.pipeline.model.ModelDirectory;
+import t2i.pipeline.model.ModelRegistry;
+import t2i.pipeline.stage.StageConnections;
+import t2i.pipeline.stage.StageLoops;
+import t2i.pipeline.v1.JobSubmitted;
+
+/**
+ * The tokenizer service's lifecycle: loads every model's tokenizer, connects, and consumes
+ * submitted jobs until shutdown. Owns the connections and the consumer threads.
+ */
+@ApplicationScoped
+public class TokenizerService {
+
+  private static final Logger LOG = Logger.getLogger(TokenizerService.class);
+
+  private final TokenizerServiceConfig config;
+  private StageConnections connections;
+  private StageLoops loops;
+
+  TokenizerService(TokenizerServiceConfig config) {
+    this.config = config;
+  }
+
+  void start(@Observes StartupEvent event) throws IOException {
+    Map<String, ModelTokenizer> tokenizers = new LinkedHashMap<>();
+    ModelRegistry models =
+        ModelRegistry.scan(config.models().dir(), config.models().defaultModel());
+    for (ModelDirectory model : models.all()) {
+      tokenizers.put(model.name(), ModelTokenizer.load(model));
+    }
+    LOG.infof("Loaded tokenizers of %s", tokenizers.keySet());
+    InstantSource clock = InstantSource.system();
+    connections =
+        StageConnections.open(TokenizeHandler.STAGE, config.kafka(), config.redis(), clock);
+    TokenizeHandler handler =
+        new TokenizeHandler(
+            tokenizers,
+            connections.tracker(),
+            new JobGate(connections.tracker(), clock),
+            connections.publisher(),
+            connections.topics().tokenized());
+    loops =
+        StageLoops.start(
+            connections,
+            TokenizeHandler.STAGE,
+            connections.topics().jobs(),
+            JobSubmitted.parser(),
+            handler,
+            config.tokenizer().consumers(),
+            config.tokenizer().maxInFlight());
+  }
+
+  void stop(@Observes ShutdownEvent event) {
+    try (StageConnections c = connections;
+        StageLoops l = loops) {
+      // Closed in reverse order: the loops drain first, then the connections they used.
+    }
+  }
+}
