@@ -1,0 +1,86 @@
+package t2i.client;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import t2i.v1.GenerateRequest;
+
+/** The command-line options that describe one generation request. */
+public final class GenerationOptions {
+
+  @Parameters(index = "0", paramLabel = "PROMPT", description = "What to draw.")
+  String prompt;
+
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "PATH",
+      description = "Where to write the PNG; with --count N, PATH-0.png ... PATH-(N-1).png.")
+  Path out;
+
+  @Option(names = "--negative", paramLabel = "TEXT", description = "What to steer away from.")
+  String negative = "";
+
+  @Option(names = "--steps", description = "Denoising steps (default: the server's).")
+  Integer steps;
+
+  @Option(names = "--guidance", description = "Guidance scale; <= 1 turns guidance off.")
+  Float guidance;
+
+  @Option(names = "--seed", description = "Seed of the first image (default: random).")
+  Long seed;
+
+  @Option(names = "--width", description = "Width in pixels, a multiple of 8.")
+  Integer width;
+
+  @Option(names = "--height", description = "Height in pixels, a multiple of 8.")
+  Integer height;
+
+  @Option(names = "--count", description = "Number of images (default 1).")
+  Integer count;
+
+  @Option(names = "--model", description = "Model name (default: the server's default model).")
+  String model;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "DURATION",
+      description = "Give up after this long, ISO-8601 (default PT10M).")
+  Duration timeout = Duration.ofMinutes(10);
+
+  public Path out() {
+    return out;
+  }
+
+  public Duration timeout() {
+    return timeout;
+  }
+
+  public GenerateRequest toRequest() {
+    GenerateRequest.Builder request =
+        GenerateRequest.newBuilder().setPrompt(prompt).setNegativePrompt(negative);
+    if (steps != null) {
+      request.setSteps(steps);
+    }
+    if (guidance != null) {
+      request.setGuidanceScale(guidance);
+    }
+    if (seed != null) {
+      request.setSeed(seed);
+    }
+    if (width != null) {
+      request.setWidth(width);
+    }
+    if (height != null) {
+      request.setHeight(height);
+    }
+    if (count != null) {
+      request.setCount(count);
+    }
+    if (model != null) {
+      request.setModel(model);
+    }
+    return request.build();
+  }
+}

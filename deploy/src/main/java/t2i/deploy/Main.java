@@ -1,0 +1,33 @@
+package t2i.deploy;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import t2i.client.GenerateCommand;
+
+/** The {@code t2i} command line. */
+@Command(
+    name = "t2i",
+    mixinStandardHelpOptions = true,
+    description = "Text-to-image serving: run it locally or talk to a running gateway.",
+    subcommands = {DemoCommand.class, UpCommand.class, GenerateCommand.class})
+public final class Main implements Runnable {
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  static int run(String... args) {
+    CommandLine commandLine = new CommandLine(new Main());
+    commandLine.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> {
+          cmd.getErr().println("error: " + e.getMessage());
+          return 1;
+        });
+    return commandLine.execute(args);
+  }
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.err);
+  }
+}

@@ -1,0 +1,60 @@
+package t2i.gateway;
+
+import com.google.protobuf.ByteString;
+import java.util.Optional;
+import t2i.pipeline.job.JobStore;
+import t2i.pipeline.job.JobView;
+import t2i.pipeline.v1.ImageReady;
+import t2i.v1.Image;
+import t2i.v1.Job;
+
+/** Turns job records into API messages. Thread-safe; does not own the store. */
+final class JobViews {
+
+  private final JobStore store;
+
+  JobViews(JobStore store) {
+    this.store = store;
+  }
+
+  /** The API view of a job, without image bytes. */
+  Job summary(JobView view) {
+    return Job.newBuilder()
+        .setJobId(view.spec().getJobId())
+        .setState(view.state())
+        .setRequest(view.spec().getRequest())
+        .setStep(view.step())
+        .setTotalSteps(view.totalSteps())
+        .setReason(view.reason())
+        .addAllTransitions(view.transitions())
+        .build();
+  }
+
+  /** The API view of a job with every stored image; empty if an image has already expired. */
+  Optional<Job> withImages(JobView view) {
+    Job.Builder job = summary(view).toBuilder();
+    for (ImageReady ready : view.images()) {
+      Optional<Image> image = image(ready);
+      if (image.isEmpty()) {
+        return Optional.empty();
+      }
+      job.addImages(image.get());
+    }
+    return Optional.of(job.build());
+  }
+
+  /** The image an event announced, with its PNG from Redis; empty if it expired. */
+  Optional<Image> image(ImageReady ready) {
+    return store
+        .png(ready.getPngRedisKey())
+        .map(
+            png ->
+                Image.newBuilder()
+                    .setPng(ByteString.copyFrom(png))
+                    .setSeed(ready.getSeed())
+                    .setIndex(ready.getIndex())
+                    .setWidth(ready.getWidth())
+                    .setHeight(ready.getHeight())
+                    .build());
+  }
+}

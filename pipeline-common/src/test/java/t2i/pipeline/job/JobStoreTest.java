@@ -1,0 +1,185 @@
+package t2i.pipeline.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.UnifiedJedis;
+import t2i.local.SharedLocalStack;
+import t2i.pipeline.stage.StageConnections;
+import t2i.pipeline.v1.ImageReady;
+import t2i.pipeline.v1.JobSpec;
+import t2i.v1.GenerateRequest;
+import t2i.v1.JobState;
+
+class JobStoreTest {
+
+  private static final Duration RETENTION = Duration.ofMinutes(5);
+  private static UnifiedJedis redis;
+  private final AtomicLong now = new AtomicLong(1_700_000_000_000L);
+  private final JobStore store = new JobStore(redis, RETENTION, InstantSource.system());
+
+  @BeforeAll
+  static void connect() {
+    redis = StageConnections.openRedis(SharedLocalStack.get().redisUrl());
+  }
+
+  @AfterAll
+  static void disconnect() {
+    redis.close();
+  }
+
+  private JobStore clocked() {
+    return new JobStore(redis, RETENTION, () -> Instant.ofEpochMilli(now.get()));
+  }
+
+  private static JobSpec newSpec() {
+    return JobSpec.newBuilder()
+        .setJobId(UUID.randomUUID().toString())
+        .setRequest(GenerateRequest.newBuilder().setPrompt("a red circle"))
+        .build();
+  }
+
+  @Test
+  void create_recordsTheJobAsQueued() {
+    JobSpec spec = newSpec();
+
+    assertThat(store.create(spec)).isTrue();
+
+    JobView view = store.find(spec.getJobId()).orElseThrow();
+    assertThat(view.spec()).isEqualTo(spec);
+    assertThat(view.state()).isEqualTo(JobState.QUEUED);
+    assertThat(view.transitions()).extracting(t -> t.getState()).containsExactly(JobState.QUEUED);
+  }
+
+  @Test
+  void create_existingId_changesNothing() {
+    JobSpec spec = newSpec();
+    store.create(spec);
+    store.advance(spec.getJobId(), JobState.TOKENIZING);
+
+    assertThat(store.create(spec)).isFalse();
+    assertThat(store.state(spec.getJobId())).contains(JobState.TOKENIZING);
+  }
+
+  @Test
+  void advance_movesForwardAndStampsEachState() {
+    JobStore store = clocked();
+    JobSpec spec = newSpec();
+    store.create(spec);
+    now.addAndGet(1500);
+
+    assertThat(store.advance(spec.getJobId(), JobState.TOKENIZING))
+        .isEqualTo(JobStore.Change.APPLIED);
+
+    JobView view = store.find(spec.getJobId()).orElseThrow();
+    assertThat(view.transitions()).hasSize(2);
+    assertThat(view.transitions().get(1).getState()).isEqualTo(JobState.TOKENIZING);
+    assertThat(
+            view.transitions().get(1).getAt().getSeconds() * 1000
+                + view.transitions().get(1).getAt().getNanos() / 1_000_000)
+        .isEqualTo(now.get());
+  }
+
+  @Test
+  void advance_toAnEarlierOrSameState_isStale() {
+    JobSpec spec = newSpec();
+    store.create(spec);
+    store.advance(spec.getJobId(), JobState.ENCODING);
+
+    assertThat(store.advance(spec.getJobId(), JobState.TOKENIZING))
+        .isEqualTo(JobStore.Change.STALE);
+    assertThat(store.advance(spec.getJobId(), JobState.ENCODING)).isEqualTo(JobStore.Change.STALE);
+    assertThat(store.state(spec.getJobId())).contains(JobState.ENCODING);
+  }
+
+  @Test
+  void finish_isFinal_noLaterWriteChangesTheOutcome() {
+    JobSpec spec = newSpec();
+    store.create(spec);
+    store.finish(spec.getJobId(), JobState.CANCELLED, "cancelled by the user");
+
+    assertThat(store.finish(spec.getJobId(), JobState.SUCCEEDED, ""))
+        .isEqualTo(JobStore.Change.STALE);
+    assertThat(store.advance(spec.getJobId(), JobState.DENOISING)).isEqualTo(JobStore.Change.STALE);
+    JobView view = store.find(spec.getJobId()).orElseThrow();
+    assertThat(view.state()).isEqualTo(JobState.CANCELLED);
+    assertThat(view.reason()).isEqualTo("cancelled by the user");
+  }
+
+  @Test
+  void changes_toAnUnknownJob_reportUnknown() {
+    assertThat(store.advance("no-such-job", JobState.TOKENIZING))
+        .isEqualTo(JobStore.Change.UNKNOWN);
+    assertThat(store.finish("no-such-job", JobState.FAILED, "x"))
+        .isEqualTo(JobStore.Change.UNKNOWN);
+    assertThat(store.find("no-such-job")).isEmpty();
+    assertThat(store.state("no-such-job")).isEmpty();
+  }
+
+  @Test
+  void advance_withATerminalState_isRejected() {
+    assertThatThrownBy(() -> store.advance("x", JobState.SUCCEEDED))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> store.finish("x", JobState.DENOISING, ""))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void progress_isRecordedOnlyWhileDenoising() {
+    JobSpec spec = newSpec();
+    store.create(spec);
+    store.progress(spec.getJobId(), 3, 20);
+    assertThat(store.find(spec.getJobId()).orElseThrow().step()).isZero();
+
+    store.advance(spec.getJobId(), JobState.DENOISING);
+    store.progress(spec.getJobId(), 3, 20);
+
+    JobView view = store.find(spec.getJobId()).orElseThrow();
+    assertThat(view.step()).isEqualTo(3);
+    assertThat(view.totalSteps()).isEqualTo(20);
+  }
+
+  @Test
+  void putImage_storesPngAndMetadataInIndexOrder() {
+    JobSpec spec = newSpec();
+    store.create(spec);
+    for (int index : new int[] {1, 0}) {
+      ImageReady ready =
+          ImageReady.newBuilder()
+              .setIndex(index)
+              .setSeed(40 + index)
+              .setPngRedisKey(RedisKeys.png(spec.getJobId(), index))
+              .build();
+      store.putImage(spec.getJobId(), ready, new byte[] {(byte) index, 9});
+    }
+
+    JobView view = store.find(spec.getJobId()).orElseThrow();
+    assertThat(view.images()).extracting(ImageReady::getSeed).containsExactly(40L, 41L);
+    assertThat(store.png(RedisKeys.png(spec.getJobId(), 1)))
+        .hasValueSatisfying(png -> assertThat(png).containsExactly(1, 9));
+  }
+
+  @Test
+  void records_expireAfterTheRetention() {
+    JobSpec spec = newSpec();
+    store.create(spec);
+
+    long ttl = redis.pttl(RedisKeys.job(spec.getJobId()));
+    assertThat(ttl).isPositive().isLessThanOrEqualTo(RETENTION.toMillis());
+  }
+
+  @Test
+  void construction_nonPositiveRetention_namesTheSetting() {
+    assertThatThrownBy(() -> new JobStore(redis, Duration.ZERO, InstantSource.system()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("t2i.redis.job-retention");
+  }
+}
