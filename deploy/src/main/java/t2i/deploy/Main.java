@@ -13,6 +13,7 @@ import t2i.client.GenerateCommand;
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
+    LauncherLogging.quiet();
     System.exit(run(args));
   }
 

@@ -27,6 +27,11 @@ final class TextToImage {
 
   private static final int LATENT_CHANNELS = 4;
 
+  /** An image's seed feeds two independent streams: its initial latents and step noise. */
+  private static final long LATENT_STREAM = 0;
+
+  private static final long STEP_NOISE_STREAM = 1;
+
   private final DiffusionModel model;
 
   TextToImage(DiffusionModel model) {
@@ -155,17 +160,6 @@ final class TextToImage {
               ImageConversion.toRgb(pixels, i, imageHeight, imageWidth)));
     }
     return images;
-  }
-
-  /**
-   * The seed of the noise a sampler adds between steps (ancestral samplers, LCM): derived from the
-   * image's seed so it is reproducible, but a different stream from the initial latents.
-   */
-  static long stepNoiseSeed(long imageSeed) {
-    long z = imageSeed + 0x9E3779B97F4A7C15L;
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
   }
 
   private static void scale(float[] values, float factor) {
