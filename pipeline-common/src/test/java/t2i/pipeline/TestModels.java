@@ -9,10 +9,9 @@ public final class TestModels {
   private TestModels() {}
 
   public static Path root() {
-    String root = System.getProperty("t2i.repo.root");
+    String root = System.getProperty("repo.root");
     if (root == null) {
-      throw new IllegalStateException(
-          "system property t2i.repo.root is not set (run through Maven)");
+      throw new IllegalStateException("system property repo.root is not set (run through Maven)");
     }
     return Path.of(root);
   }

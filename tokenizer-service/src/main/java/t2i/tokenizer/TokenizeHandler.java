@@ -66,8 +66,9 @@ final class TokenizeHandler implements JobHandler<JobSubmitted> {
             .setPrompt(tokenizer.frame(request.getPrompt()))
             .setNegativePrompt(tokenizer.frame(request.getNegativePrompt()))
             .build();
-    return tracker
-        .advance(spec.getJobId(), JobState.TOKENIZING)
-        .thenCompose(ignored -> publisher.send(outputTopic, spec.getJobId(), tokenized));
+    // The state event and the output are independent: send both at once.
+    return CompletableFuture.allOf(
+        tracker.advance(spec.getJobId(), JobState.TOKENIZING),
+        publisher.send(outputTopic, spec.getJobId(), tokenized));
   }
 }

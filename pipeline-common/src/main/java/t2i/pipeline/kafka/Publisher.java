@@ -2,20 +2,27 @@ package t2i.pipeline.kafka;
 
 import com.google.protobuf.MessageLite;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
- * Sends protobuf values keyed by job id. Thread-safe. Does not own the producer: the service that
- * created it closes it after every user of this publisher has stopped.
+ * Sends protobuf values keyed by job id. Thread-safe. Does not own the producer or the executor:
+ * the service that created them closes them after every user of this publisher has stopped.
+ *
+ * <p>The returned futures complete on {@code completions}, never on the producer's I/O thread: a
+ * continuation that sends again would otherwise block that thread waiting for topic metadata that
+ * only that thread can fetch, and stall every send of the process.
  */
 public final class Publisher {
 
   private final Producer<String, byte[]> producer;
+  private final Executor completions;
 
-  public Publisher(Producer<String, byte[]> producer) {
+  public Publisher(Producer<String, byte[]> producer, Executor completions) {
     this.producer = producer;
+    this.completions = completions;
   }
 
   /** Completes when the brokers have acknowledged the record, or fails with why they did not. */
@@ -28,13 +35,15 @@ public final class Publisher {
     try {
       producer.send(
           new ProducerRecord<>(topic, key, value),
-          (metadata, error) -> {
-            if (error != null) {
-              acked.completeExceptionally(error);
-            } else {
-              acked.complete(metadata);
-            }
-          });
+          (metadata, error) ->
+              completions.execute(
+                  () -> {
+                    if (error != null) {
+                      acked.completeExceptionally(error);
+                    } else {
+                      acked.complete(metadata);
+                    }
+                  }));
     } catch (RuntimeException e) {
       // send() throws directly for, e.g., a record over max.request.size or a closed producer.
       acked.completeExceptionally(e);

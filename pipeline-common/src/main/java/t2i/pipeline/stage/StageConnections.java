@@ -3,6 +3,8 @@ package t2i.pipeline.stage;
 import java.net.URI;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import redis.clients.jedis.RedisClient;
@@ -35,6 +37,7 @@ public final class StageConnections implements AutoCloseable {
   private final JobStore store;
   private final JobTracker tracker;
   private final InstantSource clock;
+  private final ExecutorService completions;
 
   private StageConnections(
       String service,
@@ -49,7 +52,11 @@ public final class StageConnections implements AutoCloseable {
     this.producer = producer;
     this.redis = redis;
     this.clock = clock;
-    this.publisher = new Publisher(producer);
+    // One virtual thread per acknowledged send: there are never more than the sends in flight,
+    // which the producer's buffer and the stages' in-flight bounds limit.
+    this.completions =
+        Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("kafka-ack-", 0).factory());
+    this.publisher = new Publisher(producer, completions);
     this.store = new JobStore(redis, jobRetention, clock);
     this.tracker = new JobTracker(store, publisher, kafka.topics().events(), clock);
   }
@@ -131,7 +138,11 @@ public final class StageConnections implements AutoCloseable {
     try {
       producer.close(PRODUCER_CLOSE_TIMEOUT);
     } finally {
-      redis.close();
+      try {
+        completions.close();
+      } finally {
+        redis.close();
+      }
     }
   }
 }

@@ -45,7 +45,7 @@ class JobLoopTest {
     endpoint = KafkaEndpoint.of(SharedLocalStack.get().kafkaBootstrapServers());
     admin = KafkaClients.admin(endpoint, "loop-test-admin");
     producer = KafkaClients.producer(endpoint, "loop-test");
-    publisher = new Publisher(producer);
+    publisher = new Publisher(producer, Runnable::run);
   }
 
   @AfterAll
