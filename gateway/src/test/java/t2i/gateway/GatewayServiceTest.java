@@ -1,0 +1,264 @@
+package t2i.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Channel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.quarkus.grpc.GrpcClient;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.UnifiedJedis;
+import t2i.local.LocalStackTestResource;
+import t2i.local.TopicProbe;
+import t2i.pipeline.job.JobStore;
+import t2i.pipeline.job.JobTracker;
+import t2i.pipeline.job.RedisKeys;
+import t2i.pipeline.kafka.KafkaClients;
+import t2i.pipeline.kafka.KafkaEndpoint;
+import t2i.pipeline.kafka.Publisher;
+import t2i.pipeline.stage.StageConnections;
+import t2i.pipeline.v1.ImageReady;
+import t2i.pipeline.v1.JobSubmitted;
+import t2i.v1.GenerateEvent;
+import t2i.v1.GenerateRequest;
+import t2i.v1.GetJobRequest;
+import t2i.v1.Job;
+import t2i.v1.JobState;
+import t2i.v1.SubmitResponse;
+import t2i.v1.TextToImageGrpc;
+
+/**
+ * The gateway as deployed, against a real broker and Redis. The test plays the downstream stages:
+ * it records job progress exactly as they do (job store first, then an event).
+ */
+@QuarkusTest
+@QuarkusTestResource(LocalStackTestResource.class)
+class GatewayServiceTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final byte[] PNG = {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3};
+
+  @GrpcClient("t2i")
+  Channel channel;
+
+  private TextToImageGrpc.TextToImageBlockingStub blocking;
+  private TextToImageGrpc.TextToImageStub async;
+
+  @Inject GatewayConfig config;
+
+  private KafkaProducer<String, byte[]> producer;
+  private UnifiedJedis redis;
+  private JobStore store;
+  private JobTracker stages;
+
+  @BeforeEach
+  void connect() {
+    blocking = TextToImageGrpc.newBlockingStub(channel);
+    async = TextToImageGrpc.newStub(channel);
+    producer = KafkaClients.producer(KafkaEndpoint.from(config.kafka()), "test-stages");
+    redis = StageConnections.openRedis(config.redis().url());
+    store = new JobStore(redis, Duration.ofMinutes(5), InstantSource.system());
+    stages =
+        new JobTracker(
+            store,
+            new Publisher(producer, Runnable::run),
+            config.kafka().topics().events(),
+            InstantSource.system());
+  }
+
+  @AfterEach
+  void disconnect() {
+    redis.close();
+    producer.close();
+  }
+
+  /** Collects a Generate stream's events and its end. */
+  private static final class Recorder implements StreamObserver<GenerateEvent> {
+    final List<GenerateEvent> events = new CopyOnWriteArrayList<>();
+    final AtomicReference<Throwable> error = new AtomicReference<>();
+    volatile boolean completed;
+
+    @Override
+    public void onNext(GenerateEvent event) {
+      events.add(event);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      error.set(t);
+    }
+
+    @Override
+    public void onCompleted() {
+      completed = true;
+    }
+
+    boolean ended() {
+      return completed || error.get() != null;
+    }
+
+    String jobId() {
+      await().atMost(WAIT).until(() -> !events.isEmpty() || error.get() != null);
+      assertThat(events.getFirst().hasAccepted()).isTrue();
+      return events.getFirst().getAccepted().getJobId();
+    }
+  }
+
+  private Recorder generate(GenerateRequest request) {
+    Recorder recorder = new Recorder();
+    async.generate(request, recorder);
+    return recorder;
+  }
+
+  private void runToSuccess(String jobId, int images) {
+    stages.advance(jobId, JobState.TOKENIZING).join();
+    stages.advance(jobId, JobState.ENCODING).join();
+    stages.advance(jobId, JobState.DENOISING).join();
+    stages.progress(jobId, 1, 2).join();
+    stages.progress(jobId, 2, 2).join();
+    for (int i = 0; i < images; i++) {
+      stages.image(jobId, image(jobId, i), PNG).join();
+    }
+    stages.finish(jobId, JobState.SUCCEEDED, "").join();
+  }
+
+  private static ImageReady image(String jobId, int index) {
+    return ImageReady.newBuilder()
+        .setIndex(index)
+        .setSeed(100 + index)
+        .setWidth(64)
+        .setHeight(64)
+        .setPngRedisKey(RedisKeys.png(jobId, index))
+        .build();
+  }
+
+  @Test
+  void submit_recordsTheJobAsQueuedAndPublishesItWithDefaultsResolved() throws Exception {
+    try (TopicProbe jobs =
+        TopicProbe.open(config.kafka().bootstrapServers(), config.kafka().topics().jobs())) {
+      SubmitResponse response =
+          blocking.submit(GenerateRequest.newBuilder().setPrompt("a red circle").build());
+
+      JobSubmitted published = JobSubmitted.parseFrom(jobs.awaitValue(response.getJobId(), WAIT));
+      GenerateRequest resolved = published.getSpec().getRequest();
+      assertThat(resolved.getModel()).isEqualTo("tiny-random");
+      assertThat(resolved.getWidth()).isEqualTo(64);
+      assertThat(resolved.hasSeed()).isTrue();
+      assertThat(published.getSpec().getDeadlineUnixMs())
+          .isGreaterThan(published.getSpec().getAcceptedAtUnixMs());
+      assertThat(store.state(response.getJobId())).contains(JobState.QUEUED);
+    }
+  }
+
+  @Test
+  void generate_streamsAcceptedProgressImagesThenCompletes() {
+    Recorder stream = generate(GenerateRequest.newBuilder().setPrompt("x").setCount(2).build());
+    String jobId = stream.jobId();
+
+    runToSuccess(jobId, 2);
+
+    await().atMost(WAIT).until(stream::ended);
+    assertThat(stream.error.get()).isNull();
+    List<GenerateEvent> events = stream.events;
+    assertThat(events.getFirst().getAccepted().getEffectiveRequest().getCount()).isEqualTo(2);
+    assertThat(events.stream().filter(GenerateEvent::hasImage).map(GenerateEvent::getImage))
+        .extracting(i -> i.getIndex(), i -> i.getSeed(), i -> i.getPng())
+        .containsExactly(
+            tuple(0, 100L, ByteString.copyFrom(PNG)), tuple(1, 101L, ByteString.copyFrom(PNG)));
+    assertThat(events.stream().filter(GenerateEvent::hasProgress).map(GenerateEvent::getProgress))
+        .isNotEmpty()
+        .allSatisfy(p -> assertThat(p.getStep()).isLessThanOrEqualTo(2));
+    GenerateEvent last = events.getLast();
+    assertThat(last.hasCompleted()).isTrue();
+    assertThat(last.getCompleted().getJob().getState()).isEqualTo(JobState.SUCCEEDED);
+  }
+
+  @Test
+  void getJob_afterSuccess_returnsTheImagesAndEveryTransition() {
+    String jobId = blocking.submit(GenerateRequest.newBuilder().setPrompt("x").build()).getJobId();
+    runToSuccess(jobId, 1);
+
+    Job job = blocking.getJob(GetJobRequest.newBuilder().setJobId(jobId).build());
+
+    assertThat(job.getState()).isEqualTo(JobState.SUCCEEDED);
+    assertThat(job.getImagesList()).hasSize(1);
+    assertThat(job.getImages(0).getPng()).isEqualTo(ByteString.copyFrom(PNG));
+    assertThat(job.getTransitionsList())
+        .extracting(t -> t.getState())
+        .containsExactly(
+            JobState.QUEUED,
+            JobState.TOKENIZING,
+            JobState.ENCODING,
+            JobState.DENOISING,
+            JobState.SUCCEEDED);
+  }
+
+  @Test
+  void generate_failedJob_endsTheStreamWithTheReason() {
+    Recorder stream = generate(GenerateRequest.newBuilder().setPrompt("x").build());
+    String jobId = stream.jobId();
+
+    stages.finish(jobId, JobState.FAILED, "the model ran out of memory").join();
+
+    await().atMost(WAIT).until(stream::ended);
+    Status status = Status.fromThrowable(stream.error.get());
+    assertThat(status.getCode()).isEqualTo(Status.Code.ABORTED);
+    assertThat(status.getDescription()).contains(jobId, "the model ran out of memory");
+  }
+
+  @Test
+  void generate_eventsMissed_catchesUpFromTheJobRecord() {
+    Recorder stream = generate(GenerateRequest.newBuilder().setPrompt("x").build());
+    String jobId = stream.jobId();
+
+    // Written to the record only, as if the events were lost.
+    store.putImage(jobId, image(jobId, 0), PNG);
+    store.finish(jobId, JobState.SUCCEEDED, "");
+
+    await().atMost(WAIT).until(stream::ended);
+    assertThat(stream.error.get()).isNull();
+    assertThat(stream.events).anyMatch(GenerateEvent::hasImage);
+    assertThat(stream.events.getLast().hasCompleted()).isTrue();
+  }
+
+  @Test
+  void getJob_unknownId_isNotFound() {
+    assertThatThrownBy(
+            () -> blocking.getJob(GetJobRequest.newBuilder().setJobId("no-such-job").build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+              assertThat(e.getStatus().getDescription()).contains("no-such-job", "expired");
+            });
+  }
+
+  @Test
+  void badRequests_areRejectedBeforeAnyJobExists() {
+    assertThatThrownBy(() -> blocking.submit(GenerateRequest.newBuilder().setPrompt("").build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+    Recorder stream =
+        generate(GenerateRequest.newBuilder().setPrompt("x").setModel("sd-99").build());
+    await().atMost(WAIT).until(stream::ended);
+    assertThat(Status.fromThrowable(stream.error.get()).getCode()).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(stream.events).isEmpty();
+  }
+}

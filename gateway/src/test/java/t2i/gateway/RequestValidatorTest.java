@@ -1,0 +1,188 @@
+package t2i.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import t2i.pipeline.model.ModelRegistry;
+import t2i.v1.GenerateRequest;
+
+class RequestValidatorTest {
+
+  private static RequestValidator validator;
+
+  /** The defaults of {@link GatewayConfig.Gateway}, spelled out. */
+  static final class Limits implements GatewayConfig.Gateway {
+    @Override
+    public int maxWidth() {
+      return 1024;
+    }
+
+    @Override
+    public int maxHeight() {
+      return 768;
+    }
+
+    @Override
+    public int maxSteps() {
+      return 150;
+    }
+
+    @Override
+    public int maxCount() {
+      return 8;
+    }
+
+    @Override
+    public int maxPromptChars() {
+      return 1000;
+    }
+
+    @Override
+    public int defaultSteps() {
+      return 25;
+    }
+
+    @Override
+    public float defaultGuidanceScale() {
+      return 7.5f;
+    }
+
+    @Override
+    public Duration jobTimeout() {
+      return Duration.ofMinutes(10);
+    }
+
+    @Override
+    public int maxStreams() {
+      return 10;
+    }
+  }
+
+  @BeforeAll
+  static void setUp() throws IOException {
+    Path models = Path.of(System.getProperty("repo.root"), "models", "tiny-random");
+    validator = new RequestValidator(new Limits(), ModelRegistry.scan(models, Optional.empty()));
+  }
+
+  private static GenerateRequest.Builder valid() {
+    return GenerateRequest.newBuilder().setPrompt("a red circle");
+  }
+
+  private static void assertInvalid(ThrowingCallable call, String... fragments) {
+    assertThatThrownBy(call)
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription()).contains(fragments);
+            });
+  }
+
+  @Test
+  void unsetFields_takeTheModelsAndServersDefaults() {
+    GenerateRequest resolved = validator.resolve(valid().build());
+
+    assertThat(resolved.getModel()).isEqualTo("tiny-random");
+    assertThat(resolved.getWidth()).isEqualTo(64);
+    assertThat(resolved.getHeight()).isEqualTo(64);
+    assertThat(resolved.getSteps()).isEqualTo(25);
+    assertThat(resolved.getGuidanceScale()).isEqualTo(7.5f);
+    assertThat(resolved.getCount()).isEqualTo(1);
+    assertThat(resolved.hasSeed()).isTrue();
+    assertThat(resolved.getSeed()).isBetween(0L, 1L << 53);
+  }
+
+  @Test
+  void givenFields_areKept() {
+    GenerateRequest request =
+        valid()
+            .setNegativePrompt("blurry")
+            .setWidth(128)
+            .setHeight(96)
+            .setSteps(4)
+            .setGuidanceScale(0f)
+            .setSeed(-42)
+            .setCount(3)
+            .setModel("tiny-random")
+            .build();
+
+    assertThat(validator.resolve(request)).isEqualTo(request);
+  }
+
+  @Test
+  void blankPrompt_isRejected() {
+    assertInvalid(() -> validator.resolve(valid().setPrompt("  ").build()), "prompt");
+    assertInvalid(
+        () -> validator.resolve(valid().setPrompt("").build()), "prompt must not be empty");
+  }
+
+  @Test
+  void overlongPrompts_areRejectedWithTheLimit() {
+    String longText = "a".repeat(1001);
+    assertInvalid(
+        () -> validator.resolve(valid().setPrompt(longText).build()),
+        "prompt is 1001 characters",
+        "at most 1000",
+        "t2i.gateway.max-prompt-chars");
+    assertInvalid(
+        () -> validator.resolve(valid().setNegativePrompt(longText).build()), "negative_prompt");
+  }
+
+  @Test
+  void sizeNotAPositiveMultipleOf8_isRejectedWithTheRange() {
+    assertInvalid(
+        () -> validator.resolve(valid().setWidth(100).build()),
+        "width must be a positive multiple of 8 up to 1024",
+        "was 100");
+    assertInvalid(() -> validator.resolve(valid().setWidth(-64).build()), "width", "was -64");
+    assertInvalid(
+        () -> validator.resolve(valid().setHeight(776).build()),
+        "height must be a positive multiple of 8 up to 768",
+        "t2i.gateway.max-height");
+  }
+
+  @Test
+  void stepsOutOfRange_areRejectedWithTheRange() {
+    assertInvalid(
+        () -> validator.resolve(valid().setSteps(151).build()), "steps must be between 1 and 150");
+    assertInvalid(() -> validator.resolve(valid().setSteps(-1).build()), "steps", "was -1");
+  }
+
+  @Test
+  void guidanceNotFiniteOrOutOfRange_isRejected() {
+    for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, -1f, 101f}) {
+      assertInvalid(
+          () -> validator.resolve(valid().setGuidanceScale(bad).build()),
+          "guidance_scale must be a finite number between 0 and 100");
+    }
+  }
+
+  @Test
+  void countOutOfRange_isRejectedWithTheRange() {
+    assertInvalid(
+        () -> validator.resolve(valid().setCount(9).build()),
+        "count must be between 1 and 8",
+        "t2i.gateway.max-count");
+    assertInvalid(() -> validator.resolve(valid().setCount(-3).build()), "count", "was -3");
+  }
+
+  @Test
+  void unknownModel_isNotFoundAndListsTheModels() {
+    assertThatThrownBy(() -> validator.resolve(valid().setModel("sd-99").build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+              assertThat(e.getStatus().getDescription()).contains("sd-99", "tiny-random");
+            });
+  }
+}
