@@ -61,6 +61,10 @@ public final class LocalCluster implements AutoCloseable {
       return new Options(home, modelsDir, defaultModel, port, logDir, startTimeout, extraConfig);
     }
 
+    public Options withLogDir(Path dir) {
+      return new Options(home, modelsDir, defaultModel, grpcPort, dir, startTimeout, extraConfig);
+    }
+
     public Options withExtraConfig(Map<String, String> config) {
       return new Options(home, modelsDir, defaultModel, grpcPort, logDir, startTimeout, config);
     }

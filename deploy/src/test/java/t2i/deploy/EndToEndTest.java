@@ -1,0 +1,140 @@
+package t2i.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.ManagedChannel;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import t2i.client.Channels;
+import t2i.client.GenerateClient;
+import t2i.client.Generation;
+import t2i.client.ProgressListener;
+import t2i.v1.GenerateRequest;
+import t2i.v1.GetJobRequest;
+import t2i.v1.Image;
+import t2i.v1.Job;
+import t2i.v1.JobState;
+import t2i.v1.TextToImageGrpc;
+
+/**
+ * The whole system as it is deployed: a real broker and Redis, and the four services as separate
+ * processes started from their packaged builds, exercised through the public gRPC API.
+ */
+class EndToEndTest {
+
+  private static LocalCluster cluster;
+  private static ManagedChannel channel;
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    Path home = Path.of(System.getProperty("repo.root"));
+    LocalCluster.Options options =
+        LocalCluster.Options.forCheckout(home)
+            .withLogDir(home.resolve("deploy/target/end-to-end-logs"))
+            .withExtraConfig(Map.of());
+    cluster = LocalCluster.start(options, line -> System.out.println("cluster: " + line));
+    channel = Channels.open(cluster.gatewayAddress());
+  }
+
+  @AfterAll
+  static void stopCluster() throws InterruptedException {
+    if (channel != null) {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  private static BufferedImage decode(Image image) throws IOException {
+    BufferedImage decoded = ImageIO.read(new ByteArrayInputStream(image.getPng().toByteArray()));
+    assertThat(decoded).as("a decodable PNG").isNotNull();
+    return decoded;
+  }
+
+  @Test
+  void generate_returnsDecodablePngsOfTheRequestedSize_andGetJobReturnsTheSameImages()
+      throws IOException {
+    GenerateRequest request =
+        GenerateRequest.newBuilder()
+            .setPrompt("a red circle at the top left on a white background")
+            .setNegativePrompt("blurry")
+            .setWidth(96)
+            .setHeight(64)
+            .setSteps(6)
+            .setSeed(1234)
+            .setCount(2)
+            .build();
+
+    Generation generation =
+        new GenerateClient(channel).generate(request, Duration.ofMinutes(3), ProgressListener.NONE);
+
+    assertThat(generation.job().getState()).isEqualTo(JobState.SUCCEEDED);
+    assertThat(generation.images()).hasSize(2);
+    for (Image image : generation.images()) {
+      BufferedImage decoded = decode(image);
+      assertThat(decoded.getWidth()).isEqualTo(96);
+      assertThat(decoded.getHeight()).isEqualTo(64);
+    }
+    assertThat(generation.images()).extracting(Image::getSeed).containsExactly(1234L, 1235L);
+
+    Job job =
+        TextToImageGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(30, TimeUnit.SECONDS)
+            .getJob(GetJobRequest.newBuilder().setJobId(generation.jobId()).build());
+    assertThat(job.getState()).isEqualTo(JobState.SUCCEEDED);
+    assertThat(job.getImagesList())
+        .extracting(Image::getPng)
+        .containsExactlyElementsOf(generation.images().stream().map(Image::getPng).toList());
+  }
+
+  @Test
+  void generateCommand_writesThePngFile(@TempDir Path dir) throws IOException {
+    Path out = dir.resolve("out/picture.png");
+
+    int exit =
+        Main.run(
+            "generate",
+            "--server",
+            cluster.gatewayAddress(),
+            "a blue square in the center on a gray background",
+            "--steps",
+            "3",
+            "--out",
+            out.toString());
+
+    assertThat(exit).isZero();
+    BufferedImage decoded = ImageIO.read(Files.newInputStream(out));
+    assertThat(decoded.getWidth()).isEqualTo(64);
+  }
+
+  @Test
+  void generateCommand_badRequest_exitsNonZeroWithoutWritingAFile(@TempDir Path dir) {
+    Path out = dir.resolve("never.png");
+
+    int exit =
+        Main.run(
+            "generate",
+            "--server",
+            cluster.gatewayAddress(),
+            "x",
+            "--width",
+            "100",
+            "--out",
+            out.toString());
+
+    assertThat(exit).isEqualTo(1);
+    assertThat(out).doesNotExist();
+  }
+}
