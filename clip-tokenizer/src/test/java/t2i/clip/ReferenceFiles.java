@@ -16,14 +16,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Locates the shared reference files beside the repository and reads reference vectors. */
-final class ReferenceFiles {
+public final class ReferenceFiles {
 
   private static ClipTokenizer openAiTokenizer;
 
   private ReferenceFiles() {}
 
   /** {@code <repo>/../shared}, from the {@code repo.root} property the build sets. */
-  static Path shared() {
+  public static Path shared() {
     String root = System.getProperty("repo.root");
     assertThat(root)
         .as("system property repo.root (set by the root pom's surefire configuration)")
@@ -35,13 +35,13 @@ final class ReferenceFiles {
     return shared;
   }
 
-  static Path openAiVocabulary() {
+  public static Path openAiVocabulary() {
     Path gz = shared().resolve("models/clip-vit-l-14-tokenizer/bpe_simple_vocab_16e6.txt.gz");
     assertThat(gz).as("OpenAI CLIP vocabulary").isRegularFile();
     return gz;
   }
 
-  static synchronized ClipTokenizer openAiTokenizer() {
+  public static synchronized ClipTokenizer openAiTokenizer() {
     if (openAiTokenizer == null) {
       try {
         openAiTokenizer = ClipTokenizer.load(openAiVocabulary());
