@@ -1,9 +1,12 @@
 package t2i.tokenizer;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import t2i.clip.prompt.PromptChunk;
+import t2i.clip.prompt.PromptTokenizer;
 import t2i.pipeline.job.JobGate;
 import t2i.pipeline.job.JobTracker;
 import t2i.pipeline.kafka.Delivery;
@@ -11,31 +14,38 @@ import t2i.pipeline.kafka.JobHandler;
 import t2i.pipeline.kafka.Publisher;
 import t2i.pipeline.v1.JobSpec;
 import t2i.pipeline.v1.JobSubmitted;
+import t2i.pipeline.v1.PromptTokens;
+import t2i.pipeline.v1.TokenChunk;
 import t2i.pipeline.v1.TokenizedJob;
 import t2i.v1.GenerateRequest;
 import t2i.v1.JobState;
 
 /**
- * Tokenizes a submitted job's prompt and negative prompt and passes the job on to the text encoder.
- * Tokenizing takes microseconds, so it runs on the consumer's thread.
+ * Tokenizes a submitted job's prompt and negative prompt into text-encoder windows (with attention
+ * weights) and passes the job on to the text encoder. The shorter of the two is padded with windows
+ * of the empty prompt, so both encode to the same length. Tokenizing takes microseconds, so it runs
+ * on the consumer's thread.
  */
 final class TokenizeHandler implements JobHandler<JobSubmitted> {
 
   static final String STAGE = "tokenizer-service";
 
-  private final Map<String, ModelTokenizer> tokenizers;
+  private final Map<String, PromptTokenizer> tokenizers;
+  private final int maxChunks;
   private final JobTracker tracker;
   private final JobGate gate;
   private final Publisher publisher;
   private final String outputTopic;
 
   TokenizeHandler(
-      Map<String, ModelTokenizer> tokenizers,
+      Map<String, PromptTokenizer> tokenizers,
+      int maxChunks,
       JobTracker tracker,
       JobGate gate,
       Publisher publisher,
       String outputTopic) {
     this.tokenizers = Map.copyOf(tokenizers);
+    this.maxChunks = maxChunks;
     this.tracker = tracker;
     this.gate = gate;
     this.publisher = publisher;
@@ -50,7 +60,7 @@ final class TokenizeHandler implements JobHandler<JobSubmitted> {
       return skip.get();
     }
     GenerateRequest request = spec.getRequest();
-    ModelTokenizer tokenizer = tokenizers.get(request.getModel());
+    PromptTokenizer tokenizer = tokenizers.get(request.getModel());
     if (tokenizer == null) {
       return tracker.finish(
           spec.getJobId(),
@@ -60,15 +70,36 @@ final class TokenizeHandler implements JobHandler<JobSubmitted> {
               + "' is not installed on the tokenizer service; available: "
               + tokenizers.keySet());
     }
+    List<PromptChunk> prompt = tokenizer.tokenize(request.getPrompt(), maxChunks).chunks();
+    List<PromptChunk> negative =
+        tokenizer.tokenize(request.getNegativePrompt(), maxChunks).chunks();
+    int windows = Math.max(prompt.size(), negative.size());
     TokenizedJob tokenized =
         TokenizedJob.newBuilder()
             .setSpec(spec)
-            .setPrompt(tokenizer.frame(request.getPrompt()))
-            .setNegativePrompt(tokenizer.frame(request.getNegativePrompt()))
+            .setPrompt(toMessage(tokenizer.padTo(prompt, windows)))
+            .setNegativePrompt(toMessage(tokenizer.padTo(negative, windows)))
             .build();
     // The state event and the output are independent: send both at once.
     return CompletableFuture.allOf(
         tracker.advance(spec.getJobId(), JobState.TOKENIZING),
         publisher.send(outputTopic, spec.getJobId(), tokenized));
+  }
+
+  static PromptTokens toMessage(List<PromptChunk> chunks) {
+    PromptTokens.Builder tokens = PromptTokens.newBuilder();
+    for (PromptChunk chunk : chunks) {
+      TokenChunk.Builder window = TokenChunk.newBuilder();
+      for (int id : chunk.ids()) {
+        window.addIds(id);
+      }
+      if (chunk.isWeighted()) {
+        for (float weight : chunk.weights()) {
+          window.addWeights(weight);
+        }
+      }
+      tokens.addChunks(window);
+    }
+    return tokens.build();
   }
 }

@@ -9,6 +9,7 @@ import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jboss.logging.Logger;
+import t2i.clip.prompt.PromptTokenizer;
 import t2i.pipeline.job.JobGate;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.model.ModelRegistry;
@@ -34,11 +35,11 @@ public class TokenizerService {
   }
 
   void start(@Observes StartupEvent event) throws IOException {
-    Map<String, ModelTokenizer> tokenizers = new LinkedHashMap<>();
+    Map<String, PromptTokenizer> tokenizers = new LinkedHashMap<>();
     ModelRegistry models =
         ModelRegistry.scan(config.models().dir(), config.models().defaultModel());
     for (ModelDirectory model : models.all()) {
-      tokenizers.put(model.name(), ModelTokenizer.load(model));
+      tokenizers.put(model.name(), PromptTokenizer.load(model.tokenizerDir()));
     }
     LOG.infof("Loaded tokenizers of %s", tokenizers.keySet());
     InstantSource clock = InstantSource.system();
@@ -47,6 +48,7 @@ public class TokenizerService {
     TokenizeHandler handler =
         new TokenizeHandler(
             tokenizers,
+            config.models().maxPromptChunks(),
             connections.tracker(),
             new JobGate(connections.tracker(), clock),
             connections.publisher(),

@@ -8,6 +8,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -96,6 +97,41 @@ class TokenizerServiceTest {
     assertThat(prompt.get(4)).isEqualTo(eos);
     assertThat(prompt.subList(5, 77)).containsOnly(eos);
     assertThat(store.state(spec.getJobId())).contains(JobState.TOKENIZING);
+  }
+
+  @Test
+  void longPromptAndShortNegative_encodeToTheSameNumberOfWindows() throws Exception {
+    String longPrompt = String.join(" ", Collections.nCopies(100, "red"));
+    JobSpec spec =
+        submit(
+            spec(longPrompt, "tiny-random", 0).toBuilder()
+                .setRequest(
+                    GenerateRequest.newBuilder()
+                        .setPrompt(longPrompt)
+                        .setNegativePrompt("blurry")
+                        .setModel("tiny-random"))
+                .build());
+
+    TokenizedJob job = TokenizedJob.parseFrom(tokenized.awaitValue(spec.getJobId(), WAIT));
+
+    assertThat(job.getPrompt().getChunksCount()).isEqualTo(2);
+    assertThat(job.getNegativePrompt().getChunksCount()).isEqualTo(2);
+    List<Integer> padding = job.getNegativePrompt().getChunks(1).getIdsList();
+    // The added window is the empty prompt: BOS, EOS, then padding.
+    assertThat(padding.get(1)).isEqualTo(padding.get(2));
+    assertThat(job.getPrompt().getChunks(0).getWeightsList()).isEmpty();
+  }
+
+  @Test
+  void attentionSyntax_givesEveryWindowPositionItsWeight() throws Exception {
+    JobSpec spec = submit(spec("a (red:1.5) circle", "tiny-random", 0));
+
+    TokenizedJob job = TokenizedJob.parseFrom(tokenized.awaitValue(spec.getJobId(), WAIT));
+
+    List<Float> weights = job.getPrompt().getChunks(0).getWeightsList();
+    assertThat(weights).hasSize(77);
+    assertThat(weights.subList(0, 4)).containsExactly(1f, 1f, 1.5f, 1f);
+    assertThat(job.getNegativePrompt().getChunks(0).getWeightsList()).isEmpty();
   }
 
   @Test

@@ -16,4 +16,11 @@ public interface ModelSettings {
 
   /** The model used when a request names none; the only model, or the first by name, if unset. */
   Optional<String> defaultModel();
+
+  /**
+   * Most text-encoder windows (75 tokens each for CLIP) one prompt or negative prompt may use. The
+   * gateway refuses longer prompts; the text encoder runs once per window.
+   */
+  @WithDefault("8")
+  int maxPromptChunks();
 }
