@@ -146,6 +146,19 @@ public final class ClipTokenizer {
     return List.copyOf(tokens);
   }
 
+  /**
+   * The vocabulary entry of an id, as a token (for showing what ids stand for).
+   *
+   * @throws IllegalArgumentException if the id is not in the vocabulary
+   */
+  public Token token(int id) {
+    if (id < 0 || id >= vocabularySize()) {
+      throw new IllegalArgumentException(
+          "token id " + id + " is not in the vocabulary of " + vocabularySize());
+    }
+    return tokenOf(id, false);
+  }
+
   private Token tokenOf(int symbol, boolean last) {
     if (symbol < 0) {
       String piece = String.valueOf(ByteLevelAlphabet.charOf(-symbol - 1));

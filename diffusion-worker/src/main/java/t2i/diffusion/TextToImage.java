@@ -65,8 +65,9 @@ final class TextToImage {
     for (int i = 0; i < count; i++) {
       long seed = request.getSeed() + i;
       samplers[i] =
-          Samplers.create(model.scheduler(), options, new SeededNoise(stepNoiseSeed(seed)));
-      new SeededNoise(seed).fillGaussian(latents[i]);
+          Samplers.create(
+              model.scheduler(), options, SeededNoise.forStream(seed, STEP_NOISE_STREAM));
+      SeededNoise.forStream(seed, LATENT_STREAM).fillGaussian(latents[i]);
       scale(latents[i], (float) samplers[i].initNoiseSigma());
     }
 

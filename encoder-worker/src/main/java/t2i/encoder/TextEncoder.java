@@ -14,6 +14,7 @@ import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.ShortBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -55,31 +56,42 @@ final class TextEncoder implements AutoCloseable {
 
   static TextEncoder load(ModelDirectory dir, String engine, int intraOpThreads, int predictors)
       throws IOException {
-    OnnxSignature signature = OnnxSignature.read(dir.textEncoder());
-    TensorSpec ids = signature.requireInput(INPUT_IDS, dir.textEncoder());
-    signature.requireOutput(HIDDEN_STATE, dir.textEncoder());
+    return load(dir.textEncoder(), dir.name(), engine, intraOpThreads, predictors);
+  }
+
+  /**
+   * Loads one text encoder file.
+   *
+   * @param modelName the model it belongs to, for names and messages
+   * @throws IOException if it cannot be loaded or its input ids are neither int32 nor int64
+   * @throws IllegalArgumentException if it lacks {@code input_ids} or {@code last_hidden_state}
+   */
+  static TextEncoder load(
+      Path onnxFile, String modelName, String engine, int intraOpThreads, int predictors)
+      throws IOException {
+    OnnxSignature signature = OnnxSignature.read(onnxFile);
+    TensorSpec ids = signature.requireInput(INPUT_IDS, onnxFile);
+    signature.requireOutput(HIDDEN_STATE, onnxFile);
     if (ids.type() != ElementType.INT32 && ids.type() != ElementType.INT64) {
       throw new IOException(
-          dir.textEncoder()
-              + ": input_ids must be int32 or int64, the model declares "
-              + ids.type());
+          onnxFile + ": input_ids must be int32 or int64, the model declares " + ids.type());
     }
     for (TensorSpec input : signature.inputs()) {
       if (!input.name().equals(INPUT_IDS)) {
         throw new IOException(
-            dir.textEncoder()
+            onnxFile
                 + " needs input '"
                 + input.name()
                 + "', but a Stable Diffusion text encoder takes only input_ids");
       }
     }
-    Model model = Model.newInstance(dir.name() + "-text-encoder", Device.cpu(), engine);
+    Model model = Model.newInstance(modelName + "-text-encoder", Device.cpu(), engine);
     try {
       Map<String, String> options = new HashMap<>();
       if (intraOpThreads > 0) {
         options.put("intraOpNumThreads", Integer.toString(intraOpThreads));
       }
-      model.load(dir.textEncoder(), null, options);
+      model.load(onnxFile, null, options);
       List<Predictor<NDList, NDList>> pool = new ArrayList<>();
       for (int i = 0; i < predictors; i++) {
         pool.add(model.newPredictor(new NoopTranslator()));
@@ -89,7 +101,7 @@ final class TextEncoder implements AutoCloseable {
       return encoder;
     } catch (MalformedModelException | TranslateException | RuntimeException e) {
       model.close();
-      throw new IOException("Cannot load the text encoder " + dir.textEncoder() + ": " + e, e);
+      throw new IOException("Cannot load the text encoder " + onnxFile + ": " + e, e);
     }
   }
 

@@ -6,8 +6,12 @@ import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.InstantSource;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.jboss.logging.Logger;
+import t2i.clip.prompt.PromptTokenizer;
 import t2i.pipeline.kafka.KafkaClients;
+import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.model.ModelRegistry;
 import t2i.pipeline.stage.StageConnections;
 
@@ -37,9 +41,19 @@ public class Gateway {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    Map<String, PromptTokenizer> tokenizers = new LinkedHashMap<>();
+    try {
+      for (ModelDirectory model : models.all()) {
+        tokenizers.put(model.name(), PromptTokenizer.load(model.tokenizerDir()));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     InstantSource clock = InstantSource.system();
     this.connections = StageConnections.open("gateway", config.kafka(), config.redis(), clock);
-    this.validator = new RequestValidator(config.gateway(), models);
+    this.validator =
+        new RequestValidator(
+            config.gateway(), models, tokenizers, config.models().maxPromptChunks());
     this.submitter =
         new JobSubmitter(
             connections.tracker(),

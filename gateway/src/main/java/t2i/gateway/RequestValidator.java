@@ -2,7 +2,9 @@ package t2i.gateway;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import t2i.clip.prompt.PromptTokenizer;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.model.ModelRegistry;
 import t2i.v1.GenerateRequest;
@@ -22,10 +24,44 @@ final class RequestValidator {
 
   private final GatewayConfig.Gateway limits;
   private final ModelRegistry models;
+  private final Map<String, PromptTokenizer> tokenizers;
+  private final int maxChunks;
 
-  RequestValidator(GatewayConfig.Gateway limits, ModelRegistry models) {
+  /**
+   * @param tokenizers each model's prompt tokenizer, by model name
+   * @param maxChunks most text-encoder windows a prompt may fill
+   */
+  RequestValidator(
+      GatewayConfig.Gateway limits,
+      ModelRegistry models,
+      Map<String, PromptTokenizer> tokenizers,
+      int maxChunks) {
     this.limits = limits;
     this.models = models;
+    this.tokenizers = Map.copyOf(tokenizers);
+    this.maxChunks = maxChunks;
+  }
+
+  /**
+   * The named model (blank: the default).
+   *
+   * @throws StatusRuntimeException NOT_FOUND naming the available models
+   */
+  ModelDirectory model(String name) {
+    return models
+        .find(name)
+        .orElseThrow(
+            () ->
+                notFound(
+                    "model '" + name + "' does not exist; available models: " + models.names()));
+  }
+
+  PromptTokenizer tokenizer(ModelDirectory model) {
+    return tokenizers.get(model.name());
+  }
+
+  int maxChunks() {
+    return maxChunks;
   }
 
   /**
@@ -33,22 +69,15 @@ final class RequestValidator {
    * @throws StatusRuntimeException INVALID_ARGUMENT for a bad field, NOT_FOUND for an unknown model
    */
   GenerateRequest resolve(GenerateRequest request) {
-    ModelDirectory model =
-        models
-            .find(request.getModel())
-            .orElseThrow(
-                () ->
-                    notFound(
-                        "model '"
-                            + request.getModel()
-                            + "' does not exist; available models: "
-                            + models.names()));
+    ModelDirectory model = model(request.getModel());
     String prompt = request.getPrompt();
     if (prompt.isBlank()) {
       throw invalid("prompt must not be empty");
     }
     requireLength("prompt", prompt);
     requireLength("negative_prompt", request.getNegativePrompt());
+    requireFits("prompt", prompt, model);
+    requireFits("negative_prompt", request.getNegativePrompt(), model);
     int width = request.getWidth() == 0 ? model.defaultImageSize() : request.getWidth();
     int height = request.getHeight() == 0 ? model.defaultImageSize() : request.getHeight();
     requireSize("width", width, limits.maxWidth(), "t2i.gateway.max-width");
@@ -95,7 +124,23 @@ final class RequestValidator {
         .build();
   }
 
-  private void requireLength(String field, String text) {
+  /** Checks that a prompt fits the windows the text encoder will run on. */
+  private void requireFits(String field, String text, ModelDirectory model) {
+    int cutOff = tokenizer(model).tokenize(text, maxChunks).cutOffCount();
+    if (cutOff > 0) {
+      throw invalid(
+          field
+              + " does not fit in "
+              + maxChunks
+              + " windows of "
+              + tokenizer(model).framing().capacity()
+              + " tokens (t2i.models.max-prompt-chunks): shorten it by at least "
+              + cutOff
+              + " tokens (Tokenize shows where it is cut)");
+    }
+  }
+
+  void requireLength(String field, String text) {
     if (text.length() > limits.maxPromptChars()) {
       throw invalid(
           field

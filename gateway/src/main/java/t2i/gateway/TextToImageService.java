@@ -9,6 +9,7 @@ import io.smallrye.common.annotation.Blocking;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 import t2i.pipeline.job.JobView;
+import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.v1.JobSpec;
 import t2i.v1.Accepted;
 import t2i.v1.GenerateEvent;
@@ -17,6 +18,8 @@ import t2i.v1.GetJobRequest;
 import t2i.v1.Job;
 import t2i.v1.SubmitResponse;
 import t2i.v1.TextToImageGrpc;
+import t2i.v1.TokenizeRequest;
+import t2i.v1.TokenizeResponse;
 
 /**
  * The public gRPC API. Calls block on Redis and on Kafka acknowledgements, so they run on worker
@@ -90,6 +93,25 @@ public class TextToImageService extends TextToImageGrpc.TextToImageImplBase {
                 + " configured retention (t2i.redis.job-retention)");
       }
       response.onNext(job.get());
+      response.onCompleted();
+    } catch (RuntimeException e) {
+      response.onError(toStatus(e));
+    }
+  }
+
+  @Override
+  @Blocking
+  public void tokenize(TokenizeRequest request, StreamObserver<TokenizeResponse> response) {
+    try {
+      RequestValidator validator = gateway.validator();
+      ModelDirectory model = validator.model(request.getModel());
+      validator.requireLength("prompt", request.getPrompt());
+      response.onNext(
+          TokenInspector.inspect(
+              model.name(),
+              validator.tokenizer(model),
+              request.getPrompt(),
+              validator.maxChunks()));
       response.onCompleted();
     } catch (RuntimeException e) {
       response.onError(toStatus(e));

@@ -42,6 +42,9 @@ import t2i.v1.Job;
 import t2i.v1.JobState;
 import t2i.v1.SubmitResponse;
 import t2i.v1.TextToImageGrpc;
+import t2i.v1.TokenInfo;
+import t2i.v1.TokenizeRequest;
+import t2i.v1.TokenizeResponse;
 
 /**
  * The gateway as deployed, against a real broker and Redis. The test plays the downstream stages:
@@ -235,6 +238,38 @@ class GatewayServiceTest {
     assertThat(stream.error.get()).isNull();
     assertThat(stream.events).anyMatch(GenerateEvent::hasImage);
     assertThat(stream.events.getLast().hasCompleted()).isTrue();
+  }
+
+  @Test
+  void tokenize_explainsEveryTokenWithItsWeightAndWindow() {
+    TokenizeResponse response =
+        blocking.tokenize(TokenizeRequest.newBuilder().setPrompt("a (red:1.5) 🧛 circle").build());
+
+    assertThat(response.getModel()).isEqualTo("tiny-random");
+    assertThat(response.getWindow()).isEqualTo(77);
+    assertThat(response.getChunkCount()).isEqualTo(1);
+    assertThat(response.getCutOffCount()).isZero();
+    List<TokenInfo> tokens = response.getTokensList();
+    assertThat(tokens.getFirst().getText()).isEqualTo("a");
+    assertThat(tokens.get(1).getText()).isEqualTo("red");
+    assertThat(tokens.get(1).getWeight()).isEqualTo(1.5f);
+    // The tiny vocabulary has no emoji: it falls apart into raw bytes.
+    List<TokenInfo> fragments = tokens.stream().filter(TokenInfo::getByteFragment).toList();
+    assertThat(fragments).isNotEmpty().allSatisfy(t -> assertThat(t.getText()).startsWith("\\x"));
+    assertThat(tokens.getLast().getText()).isEqualTo("circle");
+    assertThat(tokens).extracting(TokenInfo::getChunk).containsOnly(0);
+    assertThat(tokens).extracting(TokenInfo::getPosition).startsWith(1, 2);
+  }
+
+  @Test
+  void tokenize_overlongPrompt_reportsTheCutOffTokens() {
+    TokenizeResponse response =
+        blocking.tokenize(TokenizeRequest.newBuilder().setPrompt("red ".repeat(700)).build());
+
+    assertThat(response.getMaxChunks()).isEqualTo(8);
+    assertThat(response.getChunkCount()).isEqualTo(8);
+    assertThat(response.getCutOffCount()).isEqualTo(100);
+    assertThat(response.getTokensList().getLast().getCutOff()).isTrue();
   }
 
   @Test

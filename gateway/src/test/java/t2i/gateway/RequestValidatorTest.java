@@ -8,10 +8,12 @@ import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import t2i.clip.prompt.PromptTokenizer;
 import t2i.pipeline.model.ModelRegistry;
 import t2i.v1.GenerateRequest;
 
@@ -70,7 +72,13 @@ class RequestValidatorTest {
   @BeforeAll
   static void setUp() throws IOException {
     Path models = Path.of(System.getProperty("repo.root"), "models", "tiny-random");
-    validator = new RequestValidator(new Limits(), ModelRegistry.scan(models, Optional.empty()));
+    PromptTokenizer tokenizer = PromptTokenizer.load(models.resolve("tokenizer"));
+    validator =
+        new RequestValidator(
+            new Limits(),
+            ModelRegistry.scan(models, Optional.empty()),
+            Map.of("tiny-random", tokenizer),
+            2);
   }
 
   private static GenerateRequest.Builder valid() {
@@ -135,6 +143,20 @@ class RequestValidatorTest {
         "t2i.gateway.max-prompt-chars");
     assertInvalid(
         () -> validator.resolve(valid().setNegativePrompt(longText).build()), "negative_prompt");
+  }
+
+  @Test
+  void promptBeyondTheWindowLimit_isRejectedWithHowMuchToCut() {
+    String threeWindows = "red ".repeat(160);
+
+    assertInvalid(
+        () -> validator.resolve(valid().setPrompt(threeWindows).build()),
+        "prompt does not fit in 2 windows of 75 tokens",
+        "t2i.models.max-prompt-chunks",
+        "by at least 10 tokens");
+    assertInvalid(
+        () -> validator.resolve(valid().setNegativePrompt(threeWindows).build()),
+        "negative_prompt does not fit");
   }
 
   @Test

@@ -1,0 +1,139 @@
+package t2i.diffusion.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import t2i.diffusion.TinyRandom;
+import t2i.pipeline.model.OnnxSignature.ElementType;
+import t2i.pipeline.stage.InferenceDefaults;
+
+/**
+ * The UNet runner on the tiny random model (int64 timestep vector) and on its export with a float32
+ * scalar timestep, checked against the torch reference.
+ */
+class UnetTest {
+
+  private static final int BATCH = 2;
+  private static final int CHANNELS = 4;
+  private static final int SIZE = 8;
+  private static final int LATENT = CHANNELS * SIZE * SIZE;
+  private static final int EMBEDDING = TinyRandom.WINDOW * TinyRandom.HIDDEN;
+
+  /** float32 results of the same graph in ONNX Runtime and torch differ in the last few bits. */
+  private static final float TORCH_TOLERANCE = 1e-4f;
+
+  private static JsonNode reference;
+  private static float[] sample;
+  private static float[] context;
+  private static Unet int64Unet;
+  private static Unet floatScalarUnet;
+
+  @BeforeAll
+  static void load() throws IOException {
+    InferenceDefaults.apply();
+    EngineSettings engine = new EngineSettings("OnnxRuntime", 1);
+    reference = TinyRandom.reference();
+    sample = TinyRandom.floats(reference.get("unet_sample"));
+    context = TinyRandom.floats(reference.get("last_hidden_state"));
+    int64Unet = Unet.load(TinyRandom.dir().resolve("unet/model.onnx"), "tiny-random", engine);
+    floatScalarUnet =
+        Unet.load(TinyRandom.variant("unet_float_timestep"), "tiny-random-float-t", engine);
+  }
+
+  @AfterAll
+  static void close() {
+    if (floatScalarUnet != null) {
+      floatScalarUnet.close();
+    }
+    if (int64Unet != null) {
+      int64Unet.close();
+    }
+  }
+
+  /** Runs the UNet with the reference's text embeddings: the prompt's, then the empty prompt's. */
+  private static float[] predict(Unet unet, float[] latents, int batch, double... timesteps) {
+    return predict(unet, latents, batch, Arrays.copyOf(context, batch * EMBEDDING), timesteps);
+  }
+
+  private static float[] predict(
+      Unet unet, float[] latents, int batch, float[] ctx, double... timesteps) {
+    return unet.predict(
+        latents, batch, CHANNELS, SIZE, SIZE, timesteps, ctx, TinyRandom.WINDOW, TinyRandom.HIDDEN);
+  }
+
+  @Test
+  void timestepForm_isReadFromTheModel() {
+    assertThat(int64Unet.timestepType()).isEqualTo(ElementType.INT64);
+    assertThat(int64Unet.acceptsPerSampleTimesteps()).isTrue();
+    assertThat(floatScalarUnet.timestepType()).isEqualTo(ElementType.FLOAT);
+    assertThat(floatScalarUnet.acceptsPerSampleTimesteps()).isFalse();
+  }
+
+  @Test
+  void floatScalarTimestepVariant_givesTheSameOutputAsTheInt64Unet() {
+    float[] fromInt64 = predict(int64Unet, sample, BATCH, 981, 981);
+    float[] fromFloat = predict(floatScalarUnet, sample, BATCH, 981, 981);
+
+    assertThat(fromFloat).hasSize(BATCH * LATENT).containsExactly(fromInt64, within(1e-5f));
+  }
+
+  @Test
+  void output_matchesTheTorchReference() {
+    assertThat(reference.get("unet_timestep").get(0).asInt()).isEqualTo(981);
+    float[] expected = TinyRandom.floats(reference.get("unet_out_sample"));
+
+    assertThat(predict(int64Unet, sample, BATCH, 981, 981))
+        .containsExactly(expected, within(TORCH_TOLERANCE));
+    assertThat(predict(floatScalarUnet, sample, BATCH, 981, 981))
+        .containsExactly(expected, within(TORCH_TOLERANCE));
+  }
+
+  @Test
+  void scalarTimestepVariant_rejectsABatchWithDifferingTimesteps() {
+    Path file = TinyRandom.variant("unet_float_timestep");
+
+    assertThatThrownBy(() -> predict(floatScalarUnet, sample, BATCH, 981, 500))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(file.toString())
+        .hasMessageContaining("takes one timestep per call; samples must share it");
+  }
+
+  @Test
+  void perSampleTimesteps_denoiseEachSampleAtItsOwnTimestep() {
+    // Both samples and both embeddings are equal, so only the timestep can tell them apart.
+    float[] prompt = Arrays.copyOf(context, EMBEDDING);
+    float[] promptTwice = Arrays.copyOf(prompt, 2 * EMBEDDING);
+    System.arraycopy(prompt, 0, promptTwice, EMBEDDING, EMBEDDING);
+    float[] one = Arrays.copyOf(sample, LATENT);
+
+    float[] mixed = predict(int64Unet, sample, BATCH, promptTwice, 981, 500);
+    float[] firstAlone = predict(int64Unet, one, 1, prompt, 981);
+    float[] atOtherTimestep = predict(int64Unet, one, 1, prompt, 500);
+
+    assertThat(Arrays.copyOfRange(mixed, 0, LATENT)).containsExactly(firstAlone, within(1e-5f));
+    assertThat(Arrays.copyOfRange(mixed, LATENT, 2 * LATENT))
+        .containsExactly(atOtherTimestep, within(1e-5f));
+    assertThat(atOtherTimestep).isNotEqualTo(firstAlone);
+  }
+
+  @Test
+  void fractionalTimestep_isRoundedForAnIntegerTimestepModel() {
+    assertThat(predict(int64Unet, sample, BATCH, 980.6, 980.6))
+        .containsExactly(predict(int64Unet, sample, BATCH, 981, 981));
+  }
+
+  @Test
+  void timestepCountOtherThanTheBatch_isRejected() {
+    assertThatThrownBy(() -> predict(int64Unet, sample, BATCH, 981))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("need one timestep per sample: 2 samples, 1 timesteps");
+  }
+}
