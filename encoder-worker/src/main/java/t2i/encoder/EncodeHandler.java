@@ -91,20 +91,30 @@ final class EncodeHandler implements JobHandler<TokenizedJob> {
       throw new IllegalArgumentException("a tokenized prompt has no token window");
     }
     int window = tokens.getChunks(0).getIdsCount();
-    int[] ids = new int[window * tokens.getChunksCount()];
+    int positions = window * tokens.getChunksCount();
+    int[] ids = new int[positions];
+    float[] weights = new float[positions];
+    boolean weighted = false;
     int at = 0;
     for (TokenChunk chunk : tokens.getChunksList()) {
       if (chunk.getIdsCount() != window) {
         throw new IllegalArgumentException("token windows differ in length");
       }
-      for (int id : chunk.getIdsList()) {
-        ids[at++] = id;
+      boolean chunkWeighted = chunk.getWeightsCount() > 0;
+      if (chunkWeighted && chunk.getWeightsCount() != window) {
+        throw new IllegalArgumentException("a token window has weights for only some positions");
       }
+      for (int i = 0; i < window; i++) {
+        ids[at + i] = chunk.getIds(i);
+        weights[at + i] = chunkWeighted ? chunk.getWeights(i) : 1f;
+      }
+      weighted |= chunkWeighted;
+      at += window;
     }
-    String key = RedisKeys.embedding(model, ids);
+    String key = RedisKeys.embedding(model, ids, weighted ? weights : null);
     int[] shape;
     if (cache.touch(key)) {
-      shape = new int[] {ids.length, encoder.hiddenSize()};
+      shape = new int[] {positions, encoder.hiddenSize()};
     } else {
       FloatTensor embedding;
       try {
@@ -114,6 +124,9 @@ final class EncodeHandler implements JobHandler<TokenizedJob> {
         throw new IllegalStateException("interrupted while encoding", e);
       } catch (Exception e) {
         throw new IllegalStateException("text encoder failed for model " + model, e);
+      }
+      if (weighted) {
+        PromptWeights.apply(embedding.data(), weights, window, embedding.shape()[1]);
       }
       cache.put(key, embedding);
       shape = embedding.shape();

@@ -204,6 +204,39 @@ class EncoderWorkerTest {
   }
 
   @Test
+  void weightedPrompt_isEmphasisedAndCachedApartFromTheUnweightedOne() throws Exception {
+    PromptTokens plain = freshPrompt();
+    TokenChunk.Builder emphasised = plain.getChunks(0).toBuilder();
+    for (int i = 0; i < TinyRandom.WINDOW; i++) {
+      emphasised.addWeights(i == 1 ? 1.5f : 1f);
+    }
+    PromptTokens weighted = PromptTokens.newBuilder().addChunks(emphasised).build();
+    JobSpec spec = spec("tiny-random");
+
+    submit(spec, weighted, plain);
+    EncodedJob job = awaitEncoded(spec);
+
+    assertThat(job.getPrompt().getRedisKey()).isNotEqualTo(job.getNegativePrompt().getRedisKey());
+    float[] base = embedding(job.getNegativePrompt()).data();
+    float[] scaled = embedding(job.getPrompt()).data();
+    int hidden = TinyRandom.HIDDEN;
+    // Token 1 grew by 1.5 relative to token 2; the window's mean is unchanged.
+    float ratioBase = base[hidden] / base[2 * hidden];
+    float ratioScaled = scaled[hidden] / scaled[2 * hidden];
+    assertThat(ratioScaled)
+        .isCloseTo(1.5f * ratioBase, within(1e-3f * Math.abs(ratioBase) + 1e-5f));
+    assertThat(mean(scaled)).isCloseTo(mean(base), within(1e-5));
+  }
+
+  private static double mean(float[] values) {
+    double sum = 0;
+    for (float v : values) {
+      sum += v;
+    }
+    return sum / values.length;
+  }
+
+  @Test
   void unknownModel_failsTheJobNamingTheInstalledModels() throws Exception {
     JobSpec spec = spec("sd-99");
     store.create(spec);

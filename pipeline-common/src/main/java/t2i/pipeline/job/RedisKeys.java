@@ -2,6 +2,7 @@ package t2i.pipeline.job;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -29,17 +30,33 @@ public final class RedisKeys {
    * (chunked and padded as the encoder saw them), so equal prompts share one entry.
    */
   public static String embedding(String model, int[] tokenIds) {
+    return embedding(model, tokenIds, null);
+  }
+
+  /**
+   * Text embedding of one weighted prompt: as {@link #embedding(String, int[])}, covering also the
+   * attention weight of each position; {@code null} weights (all 1) give the unweighted key.
+   */
+  public static String embedding(String model, int[] tokenIds, float[] weights) {
     ByteBuffer ids =
         ByteBuffer.allocate(tokenIds.length * Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     ids.asIntBuffer().put(tokenIds);
+    MessageDigest sha;
     try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      sha.update(model.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      sha.update((byte) 0);
-      sha.update(ids.array());
-      return "t2i:emb:" + model + ":" + HexFormat.of().formatHex(sha.digest());
+      sha = MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required of every JVM", e);
     }
+    sha.update(model.getBytes(StandardCharsets.UTF_8));
+    sha.update((byte) 0);
+    sha.update(ids.array());
+    if (weights != null) {
+      ByteBuffer w =
+          ByteBuffer.allocate(weights.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+      w.asFloatBuffer().put(weights);
+      sha.update((byte) 1);
+      sha.update(w.array());
+    }
+    return "t2i:emb:" + model + ":" + HexFormat.of().formatHex(sha.digest());
   }
 }

@@ -26,4 +26,14 @@ class RedisKeysTest {
     assertThat(RedisKeys.job("abc")).contains("{abc}");
     assertThat(RedisKeys.png("abc", 2)).contains("{abc}").endsWith(":png:2");
   }
+
+  @Test
+  void embedding_weightsChangeTheKey_allOnesDoNot() {
+    int[] ids = {1, 2, 3};
+
+    assertThat(RedisKeys.embedding("m", ids, null)).isEqualTo(RedisKeys.embedding("m", ids));
+    assertThat(RedisKeys.embedding("m", ids, new float[] {1f, 1.1f, 1f}))
+        .isNotEqualTo(RedisKeys.embedding("m", ids))
+        .isNotEqualTo(RedisKeys.embedding("m", ids, new float[] {1f, 1.2f, 1f}));
+  }
 }
