@@ -1,5 +1,8 @@
 package t2i.clip;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
@@ -32,5 +35,34 @@ public record Token(int id, String piece, boolean endOfWord) {
    */
   public String text() {
     return new String(bytes(), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Whether the token holds only part of a character: its bytes are not valid UTF-8 on their own
+   * (an emoji or rare character the vocabulary does not know falls apart into such tokens).
+   */
+  public boolean isByteFragment() {
+    try {
+      StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes()));
+      return false;
+    } catch (CharacterCodingException e) {
+      return true;
+    }
+  }
+
+  /** The text for people: the characters, or {@code \xNN} per byte for a byte fragment. */
+  public String displayText() {
+    if (!isByteFragment()) {
+      return text();
+    }
+    StringBuilder escaped = new StringBuilder();
+    for (byte b : bytes()) {
+      escaped.append(String.format("\\x%02x", b & 0xff));
+    }
+    return escaped.toString();
   }
 }

@@ -3,13 +3,19 @@ package t2i.deploy;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import t2i.client.GenerateCommand;
+import t2i.client.TokenizeCommand;
 
 /** The {@code t2i} command line. */
 @Command(
     name = "t2i",
     mixinStandardHelpOptions = true,
     description = "Text-to-image serving: run it locally or talk to a running gateway.",
-    subcommands = {DemoCommand.class, UpCommand.class, GenerateCommand.class})
+    subcommands = {
+      DemoCommand.class,
+      UpCommand.class,
+      GenerateCommand.class,
+      TokenizeCommand.class
+    })
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

@@ -1,10 +1,6 @@
 package t2i.gateway;
 
 import com.google.protobuf.ByteString;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import t2i.clip.Token;
 import t2i.clip.prompt.PlacedToken;
 import t2i.clip.prompt.PromptTokenizer;
@@ -29,14 +25,12 @@ final class TokenInspector {
             .setMaxChunks(maxChunks);
     for (PlacedToken placed : tokenized.tokens()) {
       Token token = tokenizer.tokenizer().token(placed.id());
-      byte[] bytes = token.bytes();
-      boolean fragment = !isValidUtf8(bytes);
       response.addTokens(
           TokenInfo.newBuilder()
               .setId(placed.id())
-              .setText(fragment ? escaped(bytes) : new String(bytes, StandardCharsets.UTF_8))
-              .setBytes(ByteString.copyFrom(bytes))
-              .setByteFragment(fragment)
+              .setText(token.displayText())
+              .setBytes(ByteString.copyFrom(token.bytes()))
+              .setByteFragment(token.isByteFragment())
               .setEndOfWord(token.endOfWord())
               .setWeight(placed.weight())
               .setChunk(placed.chunk())
@@ -44,27 +38,5 @@ final class TokenInspector {
               .setCutOff(placed.isCutOff()));
     }
     return response.build();
-  }
-
-  static boolean isValidUtf8(byte[] bytes) {
-    try {
-      StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes));
-      return true;
-    } catch (CharacterCodingException e) {
-      return false;
-    }
-  }
-
-  /** Bytes as {@code \xNN} escapes, the way Python shows bytes that are not text. */
-  static String escaped(byte[] bytes) {
-    StringBuilder text = new StringBuilder(bytes.length * 4);
-    for (byte b : bytes) {
-      text.append(String.format("\\x%02x", b & 0xff));
-    }
-    return text.toString();
   }
 }
