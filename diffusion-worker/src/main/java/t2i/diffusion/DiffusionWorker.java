@@ -8,12 +8,12 @@ import java.io.IOException;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 import t2i.diffusion.engine.EngineSettings;
 import t2i.pipeline.job.JobGate;
+import t2i.pipeline.job.JobStates;
+import t2i.pipeline.job.JobStore;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.model.ModelRegistry;
 import t2i.pipeline.stage.InferenceDefaults;
@@ -22,10 +22,9 @@ import t2i.pipeline.stage.StageLoops;
 import t2i.pipeline.v1.EncodedJob;
 
 /**
- * The diffusion worker's lifecycle: loads every model's UNet and VAE decoder, connects, and
- * consumes encoded jobs until shutdown. One thread drives the models (they are not thread-safe and
- * one inference at a time uses the device best). Owns the models, that thread, the connections and
- * the consumer threads, and closes them in reverse order.
+ * The diffusion worker's lifecycle: loads every model's UNet and VAE decoder, starts the denoising
+ * engine, connects, and consumes encoded jobs until shutdown. Owns the models, the engine, the
+ * connections and the consumer threads, and closes them in reverse order.
  */
 @ApplicationScoped
 public class DiffusionWorker {
@@ -34,7 +33,7 @@ public class DiffusionWorker {
 
   private final DiffusionWorkerConfig config;
   private final Map<String, DiffusionModel> models = new LinkedHashMap<>();
-  private ThreadPoolExecutor unetThread;
+  private DenoisingEngine engine;
   private StageConnections connections;
   private StageLoops loops;
 
@@ -45,36 +44,40 @@ public class DiffusionWorker {
   void start(@Observes StartupEvent event) throws IOException {
     InferenceDefaults.apply();
     DiffusionWorkerConfig.Diffusion settings = config.diffusion();
-    EngineSettings engine =
+    EngineSettings engineSettings =
         new EngineSettings(config.engine().name(), config.engine().intraOpThreads());
     ModelRegistry registry =
         ModelRegistry.scan(config.models().dir(), config.models().defaultModel());
-    Map<String, TextToImage> pipelines = new LinkedHashMap<>();
     for (ModelDirectory dir : registry.all()) {
-      DiffusionModel model = DiffusionModel.load(dir, engine);
-      models.put(dir.name(), model);
-      pipelines.put(dir.name(), new TextToImage(model));
+      models.put(dir.name(), DiffusionModel.load(dir, engineSettings));
     }
-    LOG.infof("Loaded diffusion models %s on %s", models.keySet(), engine.engine());
-    // Jobs waiting for the UNet are bounded by what the consumers may have in flight.
-    unetThread =
-        new ThreadPoolExecutor(
-            1,
-            1,
-            0,
-            TimeUnit.MILLISECONDS,
-            new ArrayBlockingQueue<>(settings.consumers() * settings.maxInFlight()),
-            r -> Thread.ofPlatform().name("unet").unstarted(r));
+    LOG.infof("Loaded diffusion models %s on %s", models.keySet(), engineSettings.engine());
     InstantSource clock = InstantSource.system();
     connections =
         StageConnections.open(DenoiseHandler.STAGE, config.kafka(), config.redis(), clock);
+    JobStore store = connections.store();
+    engine =
+        new DenoisingEngine(
+            models,
+            new DenoisingEngine.Settings(
+                settings.maxBatchRows(),
+                settings.batchWait(),
+                // Everything the consumers may have in flight fits in the queue.
+                settings.consumers() * settings.maxInFlight(),
+                settings.decodeQueue(),
+                settings.cancelCheckInterval()),
+            ids ->
+                store.states(ids).entrySet().stream()
+                    .filter(e -> JobStates.isTerminal(e.getValue()))
+                    .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)),
+            clock);
     DenoiseHandler handler =
         new DenoiseHandler(
-            pipelines,
+            models,
+            engine,
             connections.redis(),
             connections.tracker(),
             new JobGate(connections.tracker(), clock),
-            unetThread,
             settings.progressInterval());
     loops =
         StageLoops.start(
@@ -94,12 +97,9 @@ public class DiffusionWorker {
       }
     } finally {
       try {
-        if (unetThread != null) {
-          unetThread.shutdown();
-          unetThread.awaitTermination(60, TimeUnit.SECONDS);
+        if (engine != null) {
+          engine.close();
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
       } finally {
         try {
           if (connections != null) {

@@ -26,9 +26,31 @@ public interface DiffusionWorkerConfig {
     @WithDefault("1")
     int consumers();
 
-    /** Jobs taken from Kafka and not yet finished, per consumer. */
-    @WithDefault("4")
+    /**
+     * Jobs taken from Kafka and not yet finished, per consumer: those denoising plus those waiting
+     * to join the batch. Keep it above max-batch-rows so that the batch can stay full.
+     */
+    @WithDefault("16")
     int maxInFlight();
+
+    /**
+     * Most UNet rows per call: one per image, two with classifier-free guidance. Bigger batches use
+     * the device better and need more memory.
+     */
+    @WithDefault("8")
+    int maxBatchRows();
+
+    /** How long an idle worker waits for more jobs to batch with a first one. */
+    @WithDefault("PT0.02S")
+    Duration batchWait();
+
+    /** How often running jobs are checked for cancellation, between denoising steps. */
+    @WithDefault("PT0.05S")
+    Duration cancelCheckInterval();
+
+    /** Finished jobs waiting for the VAE decoder before the UNet loop waits for it. */
+    @WithDefault("4")
+    int decodeQueue();
 
     /** Least time between two progress events of one job; the last step is always reported. */
     @WithDefault("PT0.25S")

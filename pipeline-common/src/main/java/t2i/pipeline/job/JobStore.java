@@ -6,11 +6,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.params.SetParams;
 import t2i.pipeline.v1.ImageReady;
@@ -148,6 +151,29 @@ public final class JobStore {
   public Optional<JobState> state(String jobId) {
     byte[] state = redis.hget(bytes(RedisKeys.job(jobId)), bytes("state"));
     return state == null ? Optional.empty() : Optional.of(parseState(state));
+  }
+
+  /**
+   * The states of several jobs in one round trip (for checks between denoising steps); jobs without
+   * a record are absent from the result.
+   */
+  public Map<String, JobState> states(Collection<String> jobIds) {
+    Map<String, Response<String>> responses = new LinkedHashMap<>();
+    try (AbstractPipeline pipeline = redis.pipelined()) {
+      for (String jobId : jobIds) {
+        responses.put(jobId, pipeline.hget(RedisKeys.job(jobId), "state"));
+      }
+      pipeline.sync();
+    }
+    Map<String, JobState> states = new LinkedHashMap<>();
+    responses.forEach(
+        (jobId, response) -> {
+          String state = response.get();
+          if (state != null) {
+            states.put(jobId, parseState(bytes(state)));
+          }
+        });
+    return states;
   }
 
   public Optional<JobView> find(String jobId) {

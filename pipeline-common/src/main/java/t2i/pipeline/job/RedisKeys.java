@@ -26,6 +26,24 @@ public final class RedisKeys {
   }
 
   /**
+   * The job that a tenant's client-chosen request id stands for (idempotent submission). The
+   * request id may hold any characters; it comes last so that it cannot change the key's prefix.
+   */
+  public static String requestId(String tenant, String requestId) {
+    return "t2i:tenant:" + tenant + ":request:" + requestId;
+  }
+
+  /** Sorted set of a tenant's jobs that may still be in flight, scored by their deadline. */
+  public static String tenantJobs(String tenant) {
+    return "t2i:tenant:" + tenant + ":jobs";
+  }
+
+  /** Counter of a tenant's submissions in one fixed window, numbered from the epoch. */
+  public static String tenantSubmissions(String tenant, long window) {
+    return "t2i:tenant:" + tenant + ":submissions:" + window;
+  }
+
+  /**
    * Text embedding of one prompt for one model: derived from the model name and the exact token ids
    * (chunked and padded as the encoder saw them), so equal prompts share one entry.
    */

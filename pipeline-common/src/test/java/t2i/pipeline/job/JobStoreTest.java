@@ -2,10 +2,12 @@ package t2i.pipeline.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
@@ -181,5 +183,20 @@ class JobStoreTest {
     assertThatThrownBy(() -> new JobStore(redis, Duration.ZERO, InstantSource.system()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("t2i.redis.job-retention");
+  }
+
+  @Test
+  void states_ofSeveralJobs_inOneCall_skipUnknownOnes() {
+    JobSpec running = newSpec();
+    JobSpec cancelled = newSpec();
+    store.create(running);
+    store.create(cancelled);
+    store.advance(running.getJobId(), JobState.DENOISING);
+    store.finish(cancelled.getJobId(), JobState.CANCELLED, "by the user");
+
+    assertThat(store.states(List.of(running.getJobId(), cancelled.getJobId(), "unknown")))
+        .containsExactly(
+            entry(running.getJobId(), JobState.DENOISING),
+            entry(cancelled.getJobId(), JobState.CANCELLED));
   }
 }

@@ -1,0 +1,516 @@
+package t2i.diffusion;
+
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jboss.logging.Logger;
+import t2i.diffusion.engine.Unet;
+import t2i.diffusion.image.ImageConversion;
+import t2i.pipeline.model.ModelDirectory;
+import t2i.v1.JobState;
+
+/**
+ * Runs many jobs through the UNet at once, at step granularity: a job joins the running batch at
+ * the next step boundary and leaves when its last step is done, instead of waiting for a whole
+ * batch to finish. Jobs share a UNet call when they share a {@link BatchKey}; with classifier-free
+ * guidance each image adds an unconditional and a conditional row to the call. When the model takes
+ * a per-sample timestep the whole batch is one call per step; when it takes one scalar timestep,
+ * samples at equal timesteps are grouped.
+ *
+ * <p>Between steps the engine drops jobs that ended elsewhere (cancelled) or passed their deadline.
+ * A finished job's latents go to a separate decode thread (VAE decoder), so decoding and image
+ * encoding overlap with the next UNet steps. Both hand-over queues are bounded.
+ *
+ * <p>Owns its two threads (denoising, decoding) and a status poller; not the models. Thread-safe:
+ * {@link #submit} may be called from any thread.
+ */
+final class DenoisingEngine implements AutoCloseable {
+
+  /**
+   * @param maxBatchRows most UNet rows (images, twice when guided) per call; a single bigger job
+   *     still runs, alone
+   * @param batchWait how long an idle engine waits for more jobs to batch with the first
+   * @param queueCapacity most jobs waiting for the UNet
+   * @param decodeCapacity most finished jobs waiting for the VAE decoder
+   * @param statusInterval how often the engine asks whether its jobs were cancelled
+   */
+  record Settings(
+      int maxBatchRows,
+      Duration batchWait,
+      int queueCapacity,
+      int decodeCapacity,
+      Duration statusInterval) {
+
+    Settings {
+      require(maxBatchRows >= 1, "t2i.diffusion.max-batch-rows must be >= 1, was " + maxBatchRows);
+      require(!batchWait.isNegative(), "t2i.diffusion.batch-wait must not be negative");
+      require(queueCapacity >= 1, "queue capacity must be >= 1, was " + queueCapacity);
+      require(decodeCapacity >= 1, "decode capacity must be >= 1, was " + decodeCapacity);
+      require(
+          statusInterval.toMillis() >= 1,
+          "t2i.diffusion.cancel-check-interval must be at least 1 ms, was " + statusInterval);
+    }
+
+    private static void require(boolean condition, String message) {
+      if (!condition) {
+        throw new IllegalArgumentException(message);
+      }
+    }
+  }
+
+  /** What the engine has done so far; for benchmarks and tests. */
+  record Stats(long unetCalls, long unetRows, long unetNanos, long vaeCalls, long vaeNanos) {}
+
+  private static final Logger LOG = Logger.getLogger(DenoisingEngine.class);
+  private static final long IDLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+  private final Map<String, DiffusionModel> models;
+  private final Settings settings;
+  private final JobStatus status;
+  private final InstantSource clock;
+  private final PendingJobs pending;
+  private final BlockingQueue<DenoisingJob> decoding;
+  private final Set<String> activeIds = ConcurrentHashMap.newKeySet();
+  private final Map<String, JobState> endedElsewhere = new ConcurrentHashMap<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Thread denoiser;
+  private final Thread decoder;
+  private final ScheduledExecutorService statusPoller;
+
+  private volatile long unetCalls;
+  private volatile long unetRows;
+  private volatile long unetNanos;
+  private volatile long vaeCalls;
+  private volatile long vaeNanos;
+
+  /** Reused between steps while the same jobs share a call: the text embeddings of each row. */
+  private List<DenoisingJob> lastCallJobs = List.of();
+
+  private float[] lastContext;
+
+  DenoisingEngine(
+      Map<String, DiffusionModel> models,
+      Settings settings,
+      JobStatus status,
+      InstantSource clock) {
+    this.models = Map.copyOf(models);
+    this.settings = settings;
+    this.status = status;
+    this.clock = clock;
+    this.pending = new PendingJobs(settings.queueCapacity());
+    this.decoding = new ArrayBlockingQueue<>(settings.decodeCapacity());
+    this.denoiser = Thread.ofPlatform().name("denoise").unstarted(this::denoiseLoop);
+    this.decoder = Thread.ofPlatform().name("vae-decode").unstarted(this::decodeLoop);
+    this.statusPoller =
+        Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("job-status").daemon(true).factory());
+    denoiser.start();
+    decoder.start();
+    long interval = settings.statusInterval().toMillis();
+    statusPoller.scheduleWithFixedDelay(
+        this::pollStatus, interval, interval, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Queues a job. The future completes, on the decode thread, with the images; or exceptionally
+   * with {@link JobStopped} (cancelled, expired), {@link IllegalArgumentException} (the request
+   * does not fit the model), {@link RejectedExecutionException} (queue full or engine closed), or
+   * an engine failure.
+   */
+  CompletableFuture<List<GeneratedImage>> submit(DenoisingRequest request) {
+    DiffusionModel model = models.get(request.model());
+    if (model == null) {
+      return CompletableFuture.failedFuture(
+          new IllegalArgumentException(
+              "model '" + request.model() + "' is not loaded here; loaded: " + models.keySet()));
+    }
+    DenoisingJob job;
+    try {
+      job = new DenoisingJob(request, model);
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    if (closed.get() || !pending.offer(job)) {
+      return CompletableFuture.failedFuture(
+          new RejectedExecutionException(
+              closed.get() ? "the denoising engine is stopping" : "the denoising queue is full"));
+    }
+    return job.result;
+  }
+
+  Stats stats() {
+    return new Stats(unetCalls, unetRows, unetNanos, vaeCalls, vaeNanos);
+  }
+
+  // ---------------------------------------------------------------- denoising thread
+
+  private void denoiseLoop() {
+    List<DenoisingJob> active = new ArrayList<>();
+    try {
+      while (!closed.get()) {
+        admit(active);
+        dropStopped(active);
+        if (active.isEmpty()) {
+          continue;
+        }
+        step(active);
+        for (var it = active.iterator(); it.hasNext(); ) {
+          DenoisingJob job = it.next();
+          if (job.isDone()) {
+            it.remove();
+            activeIds.remove(job.id());
+            decoding.put(job);
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException | Error e) {
+      LOG.error("The denoising loop stopped unexpectedly", e);
+      active.forEach(job -> job.result.completeExceptionally(e));
+      active.clear();
+    } finally {
+      RejectedExecutionException stopping =
+          new RejectedExecutionException("the denoising engine stopped");
+      active.forEach(job -> job.result.completeExceptionally(stopping));
+      pending.drain().forEach(job -> job.result.completeExceptionally(stopping));
+    }
+  }
+
+  /**
+   * Takes waiting jobs into the running batch, oldest first, while they fit and share its key. An
+   * idle engine waits for a first job, then up to {@code batchWait} for companions.
+   */
+  private void admit(List<DenoisingJob> active) throws InterruptedException {
+    int rows = active.stream().mapToInt(DenoisingJob::rows).sum();
+    if (active.isEmpty()) {
+      DenoisingJob first = pending.peek(IDLE_POLL_NANOS);
+      if (first == null) {
+        return;
+      }
+      add(active, pending.take());
+      if (first.isolated) {
+        return;
+      }
+      rows = first.rows();
+      long until = System.nanoTime() + settings.batchWait().toNanos();
+      while (rows < settings.maxBatchRows()) {
+        DenoisingJob next = pending.peek(until - System.nanoTime());
+        if (next == null || !fits(next, first, rows)) {
+          return;
+        }
+        add(active, pending.take());
+        rows += next.rows();
+      }
+      return;
+    }
+    if (active.getFirst().isolated) {
+      return;
+    }
+    while (true) {
+      DenoisingJob next = pending.peek(0);
+      if (next == null || !fits(next, active.getFirst(), rows)) {
+        return;
+      }
+      add(active, pending.take());
+      rows += next.rows();
+    }
+  }
+
+  private boolean fits(DenoisingJob candidate, DenoisingJob running, int rows) {
+    return !candidate.isolated
+        && candidate.key.equals(running.key)
+        && rows + candidate.rows() <= settings.maxBatchRows();
+  }
+
+  private void add(List<DenoisingJob> active, DenoisingJob job) {
+    active.add(job);
+    activeIds.add(job.id());
+  }
+
+  /** Removes jobs that were cancelled, ended elsewhere, or passed their deadline. */
+  private void dropStopped(List<DenoisingJob> active) {
+    long now = clock.millis();
+    for (var it = active.iterator(); it.hasNext(); ) {
+      DenoisingJob job = it.next();
+      JobState ended = endedElsewhere.remove(job.id());
+      long deadline = job.request.deadlineUnixMs();
+      JobStopped stop = null;
+      if (ended != null) {
+        stop = new JobStopped(ended, "the job ended as " + ended + " while denoising");
+      } else if (deadline > 0 && now >= deadline) {
+        stop =
+            new JobStopped(
+                JobState.EXPIRED,
+                "The job's deadline passed during denoising, after step "
+                    + job.stepsDone()
+                    + " of "
+                    + job.totalSteps()
+                    + "; submit it again with a later deadline or fewer steps");
+      }
+      if (stop != null) {
+        it.remove();
+        activeIds.remove(job.id());
+        job.result.completeExceptionally(stop);
+      }
+    }
+  }
+
+  /** One denoising step for every running job. */
+  private void step(List<DenoisingJob> active) {
+    Unet unet = active.getFirst().model.unet();
+    List<List<DenoisingJob>> groups = new ArrayList<>();
+    if (unet.acceptsPerSampleTimesteps()) {
+      groups.add(active);
+    } else {
+      Map<Double, List<DenoisingJob>> byTimestep = new LinkedHashMap<>();
+      for (DenoisingJob job : active) {
+        byTimestep.computeIfAbsent(job.timestep(), t -> new ArrayList<>()).add(job);
+      }
+      groups.addAll(byTimestep.values());
+    }
+    for (List<DenoisingJob> group : groups) {
+      for (List<DenoisingJob> call : calls(group)) {
+        try {
+          run(unet, call);
+        } catch (RuntimeException e) {
+          recover(active, call, e);
+          return;
+        }
+      }
+    }
+  }
+
+  /** Splits a group into calls of at most maxBatchRows rows, never splitting a job. */
+  private List<List<DenoisingJob>> calls(List<DenoisingJob> group) {
+    List<List<DenoisingJob>> calls = new ArrayList<>();
+    List<DenoisingJob> call = new ArrayList<>();
+    int rows = 0;
+    for (DenoisingJob job : group) {
+      if (!call.isEmpty() && rows + job.rows() > settings.maxBatchRows()) {
+        calls.add(call);
+        call = new ArrayList<>();
+        rows = 0;
+      }
+      call.add(job);
+      rows += job.rows();
+    }
+    if (!call.isEmpty()) {
+      calls.add(call);
+    }
+    return calls;
+  }
+
+  /**
+   * A failed call with several jobs may have failed for one of them: run each alone from the start
+   * (results are deterministic), so only the job that fails alone fails.
+   */
+  private void recover(List<DenoisingJob> active, List<DenoisingJob> call, RuntimeException e) {
+    if (call.size() == 1) {
+      DenoisingJob job = call.getFirst();
+      LOG.errorf(e, "UNet failed for job %s", job.id());
+      active.remove(job);
+      activeIds.remove(job.id());
+      job.result.completeExceptionally(e);
+      return;
+    }
+    LOG.warnf(e, "A UNet call shared by %d jobs failed; running each of them alone", call.size());
+    for (DenoisingJob job : call) {
+      active.remove(job);
+      activeIds.remove(job.id());
+      job.isolated = true;
+      job.reset();
+    }
+    pending.putBack(call);
+  }
+
+  private void run(Unet unet, List<DenoisingJob> call) {
+    DenoisingJob first = call.getFirst();
+    int latentSize = first.latentSize;
+    int rows = call.stream().mapToInt(DenoisingJob::rows).sum();
+    float[] input = new float[rows * latentSize];
+    double[] timesteps = new double[rows];
+    int row = 0;
+    for (DenoisingJob job : call) {
+      for (int copy = 0; copy < (job.guided ? 2 : 1); copy++) {
+        for (int i = 0; i < job.count; i++) {
+          float scale = (float) job.samplers[i].inputScale();
+          float[] latents = job.latents[i];
+          int offset = row * latentSize;
+          for (int k = 0; k < latentSize; k++) {
+            input[offset + k] = latents[k] * scale;
+          }
+          timesteps[row++] = job.samplers[i].timestep();
+        }
+      }
+    }
+    float[] context = context(call, rows);
+    long start = System.nanoTime();
+    float[] output =
+        unet.predict(
+            input,
+            rows,
+            DenoisingJob.LATENT_CHANNELS,
+            first.latentHeight,
+            first.latentWidth,
+            timesteps,
+            context,
+            first.sequence,
+            first.hidden);
+    unetNanos += System.nanoTime() - start;
+    unetCalls++;
+    unetRows += rows;
+
+    float[] noise = new float[latentSize];
+    row = 0;
+    for (DenoisingJob job : call) {
+      int cond = job.guided ? row + job.count : row;
+      for (int i = 0; i < job.count; i++) {
+        int c = (cond + i) * latentSize;
+        if (job.guided) {
+          int u = (row + i) * latentSize;
+          for (int k = 0; k < latentSize; k++) {
+            float un = output[u + k];
+            noise[k] = un + job.guidance * (output[c + k] - un);
+          }
+        } else {
+          System.arraycopy(output, c, noise, 0, latentSize);
+        }
+        job.samplers[i].step(noise, job.latents[i]);
+      }
+      row += job.rows();
+      job.request.steps().stepDone(job.stepsDone(), job.totalSteps());
+    }
+  }
+
+  /** The embeddings of each row of a call: a job's unconditional rows, then its conditional. */
+  private float[] context(List<DenoisingJob> call, int rows) {
+    if (call.equals(lastCallJobs)) {
+      return lastContext;
+    }
+    DenoisingJob first = call.getFirst();
+    int embedding = first.sequence * first.hidden;
+    float[] context = new float[rows * embedding];
+    int row = 0;
+    for (DenoisingJob job : call) {
+      if (job.guided) {
+        for (int i = 0; i < job.count; i++) {
+          System.arraycopy(job.request.uncond().data(), 0, context, row++ * embedding, embedding);
+        }
+      }
+      for (int i = 0; i < job.count; i++) {
+        System.arraycopy(job.request.cond().data(), 0, context, row++ * embedding, embedding);
+      }
+    }
+    lastCallJobs = List.copyOf(call);
+    lastContext = context;
+    return context;
+  }
+
+  // ---------------------------------------------------------------- decode thread
+
+  private void decodeLoop() {
+    try {
+      while (!closed.get() || !decoding.isEmpty()) {
+        DenoisingJob job = decoding.poll(IDLE_POLL_NANOS, TimeUnit.NANOSECONDS);
+        if (job != null) {
+          decode(job);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      RejectedExecutionException stopping =
+          new RejectedExecutionException("the denoising engine stopped");
+      decoding.forEach(job -> job.result.completeExceptionally(stopping));
+    }
+  }
+
+  private void decode(DenoisingJob job) {
+    List<GeneratedImage> images;
+    try {
+      int count = job.count;
+      int latentSize = job.latentSize;
+      float[] batch = new float[count * latentSize];
+      float inverseScaling = (float) (1.0 / job.model.directory().vaeScalingFactor());
+      for (int i = 0; i < count; i++) {
+        float[] latents = job.latents[i];
+        for (int k = 0; k < latentSize; k++) {
+          batch[i * latentSize + k] = latents[k] * inverseScaling;
+        }
+      }
+      long start = System.nanoTime();
+      float[] pixels =
+          job.model
+              .vaeDecoder()
+              .decode(
+                  batch, count, DenoisingJob.LATENT_CHANNELS, job.latentHeight, job.latentWidth);
+      vaeNanos += System.nanoTime() - start;
+      vaeCalls++;
+      int height = job.latentHeight * ModelDirectory.VAE_SCALE;
+      int width = job.latentWidth * ModelDirectory.VAE_SCALE;
+      if (pixels.length != count * 3 * height * width) {
+        throw new IllegalStateException(
+            "VAE decoder returned "
+                + pixels.length
+                + " values for "
+                + count
+                + " images of "
+                + width
+                + "x"
+                + height);
+      }
+      images = new ArrayList<>(count);
+      for (int i = 0; i < count; i++) {
+        images.add(
+            new GeneratedImage(
+                i, job.seed(i), width, height, ImageConversion.toRgb(pixels, i, height, width)));
+      }
+    } catch (RuntimeException e) {
+      LOG.errorf(e, "VAE decoding failed for job %s", job.id());
+      job.result.completeExceptionally(e);
+      return;
+    }
+    job.result.complete(images);
+  }
+
+  // ---------------------------------------------------------------- status poller
+
+  private void pollStatus() {
+    try {
+      if (activeIds.isEmpty()) {
+        return;
+      }
+      endedElsewhere.putAll(status.ended(List.copyOf(activeIds)));
+    } catch (RuntimeException e) {
+      LOG.warnf(e, "Could not check whether running jobs were cancelled; will retry");
+    }
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    statusPoller.shutdownNow();
+    try {
+      denoiser.join(Duration.ofSeconds(30));
+      decoder.join(Duration.ofSeconds(30));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
