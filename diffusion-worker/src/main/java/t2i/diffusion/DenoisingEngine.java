@@ -46,13 +46,16 @@ final class DenoisingEngine implements AutoCloseable {
    * @param queueCapacity most jobs waiting for the UNet
    * @param decodeCapacity most finished jobs waiting for the VAE decoder
    * @param statusInterval how often the engine asks whether its jobs were cancelled
+   * @param continuous whether jobs join a running batch at step boundaries; without it, jobs batch
+   *     only when they start together (for comparison)
    */
   record Settings(
       int maxBatchRows,
       Duration batchWait,
       int queueCapacity,
       int decodeCapacity,
-      Duration statusInterval) {
+      Duration statusInterval,
+      boolean continuous) {
 
     Settings {
       require(maxBatchRows >= 1, "t2i.diffusion.max-batch-rows must be >= 1, was " + maxBatchRows);
@@ -217,7 +220,7 @@ final class DenoisingEngine implements AutoCloseable {
       }
       return;
     }
-    if (active.getFirst().isolated) {
+    if (active.getFirst().isolated || !settings.continuous()) {
       return;
     }
     while (true) {

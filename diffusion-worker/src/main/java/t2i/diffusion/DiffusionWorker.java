@@ -45,7 +45,10 @@ public class DiffusionWorker {
     InferenceDefaults.apply();
     DiffusionWorkerConfig.Diffusion settings = config.diffusion();
     EngineSettings engineSettings =
-        new EngineSettings(config.engine().name(), config.engine().intraOpThreads());
+        new EngineSettings(
+            config.engine().name(),
+            config.engine().intraOpThreads(),
+            config.engine().allowSpinning());
     ModelRegistry registry =
         ModelRegistry.scan(config.models().dir(), config.models().defaultModel());
     for (ModelDirectory dir : registry.all()) {
@@ -65,7 +68,8 @@ public class DiffusionWorker {
                 // Everything the consumers may have in flight fits in the queue.
                 settings.consumers() * settings.maxInFlight(),
                 settings.decodeQueue(),
-                settings.cancelCheckInterval()),
+                settings.cancelCheckInterval(),
+                true),
             ids ->
                 store.states(ids).entrySet().stream()
                     .filter(e -> JobStates.isTerminal(e.getValue()))

@@ -32,7 +32,7 @@ import t2i.v1.Scheduler;
 /** The batching denoising engine on the tiny random model, with the reference embeddings. */
 class DenoisingEngineTest {
 
-  private static final EngineSettings ENGINE = new EngineSettings("OnnxRuntime", 0);
+  private static final EngineSettings ENGINE = EngineSettings.cpu();
 
   private static ModelDirectory directory;
   private static DiffusionModel model;
@@ -78,7 +78,8 @@ class DenoisingEngineTest {
     engine =
         new DenoisingEngine(
             models,
-            new DenoisingEngine.Settings(maxBatchRows, batchWait, 64, 4, Duration.ofMillis(2)),
+            new DenoisingEngine.Settings(
+                maxBatchRows, batchWait, 64, 4, Duration.ofMillis(2), true),
             jobIds -> {
               Map<String, JobState> found = new ConcurrentHashMap<>();
               jobIds.forEach(

@@ -1,6 +1,8 @@
 package t2i.diffusion.engine;
 
 import ai.djl.Device;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession.SessionOptions;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -9,8 +11,10 @@ import java.util.Map;
  *
  * @param engine {@code OnnxRuntime} (CPU) or {@code TensorRT} (NVIDIA GPU)
  * @param intraOpThreads ONNX Runtime threads per call; 0 lets it use every core
+ * @param allowSpinning whether idle ONNX Runtime threads spin waiting for work; spinning threads
+ *     compete with the worker's own threads for the cores between calls
  */
-public record EngineSettings(String engine, int intraOpThreads) {
+public record EngineSettings(String engine, int intraOpThreads, boolean allowSpinning) {
 
   public EngineSettings {
     if (!engine.equals("OnnxRuntime") && !engine.equals("TensorRT")) {
@@ -23,14 +27,32 @@ public record EngineSettings(String engine, int intraOpThreads) {
     }
   }
 
-  Device device() {
-    return engine.equals("TensorRT") ? Device.gpu() : Device.cpu();
+  /** ONNX Runtime on CPU with all cores and no spinning. */
+  public static EngineSettings cpu() {
+    return new EngineSettings("OnnxRuntime", 0, false);
   }
 
-  Map<String, String> options() {
-    Map<String, String> options = new HashMap<>();
-    if (intraOpThreads > 0) {
-      options.put("intraOpNumThreads", Integer.toString(intraOpThreads));
+  boolean isOnnxRuntime() {
+    return engine.equals("OnnxRuntime");
+  }
+
+  Device device() {
+    return isOnnxRuntime() ? Device.cpu() : Device.gpu();
+  }
+
+  /**
+   * The engine options for one model; for ONNX Runtime they include a {@code SessionOptions} the
+   * caller must close after the model.
+   */
+  Map<String, Object> options() throws OrtException {
+    Map<String, Object> options = new HashMap<>();
+    if (isOnnxRuntime()) {
+      SessionOptions session = new SessionOptions();
+      if (intraOpThreads > 0) {
+        session.setIntraOpNumThreads(intraOpThreads);
+      }
+      session.addConfigEntry("session.intra_op.allow_spinning", allowSpinning ? "1" : "0");
+      options.put("sessionOptions", session);
     }
     return options;
   }

@@ -7,8 +7,12 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
+import ai.onnxruntime.OrtException;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import t2i.pipeline.model.OnnxSignature;
 
 /**
@@ -22,24 +26,54 @@ final class OnnxComponent implements AutoCloseable {
   private final OnnxSignature signature;
   private final Model model;
   private final Predictor<NDList, NDList> predictor;
+  private final List<AutoCloseable> engineOptions;
+  private final LongAdder engineNanos = new LongAdder();
 
   private OnnxComponent(
-      Path file, OnnxSignature signature, Model model, Predictor<NDList, NDList> predictor) {
+      Path file,
+      OnnxSignature signature,
+      Model model,
+      Predictor<NDList, NDList> predictor,
+      List<AutoCloseable> engineOptions) {
     this.file = file;
     this.signature = signature;
     this.model = model;
     this.predictor = predictor;
+    this.engineOptions = engineOptions;
   }
 
   static OnnxComponent load(Path file, String name, EngineSettings engine) throws IOException {
     OnnxSignature signature = OnnxSignature.read(file);
+    Map<String, Object> options;
+    try {
+      options = engine.options();
+    } catch (OrtException e) {
+      throw new IOException("Cannot configure ONNX Runtime for " + file + ": " + e, e);
+    }
+    List<AutoCloseable> closeables =
+        options.values().stream()
+            .filter(AutoCloseable.class::isInstance)
+            .map(AutoCloseable.class::cast)
+            .toList();
     Model model = Model.newInstance(name, engine.device(), engine.engine());
     try {
-      model.load(file, null, engine.options());
-      return new OnnxComponent(file, signature, model, model.newPredictor(new NoopTranslator()));
+      model.load(file, null, options);
+      return new OnnxComponent(
+          file, signature, model, model.newPredictor(new NoopTranslator()), closeables);
     } catch (MalformedModelException | RuntimeException e) {
       model.close();
+      closeAll(closeables);
       throw new IOException("Cannot load " + file + " with " + engine.engine() + ": " + e, e);
+    }
+  }
+
+  private static void closeAll(List<AutoCloseable> closeables) {
+    for (AutoCloseable closeable : closeables) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        // Engine options hold native memory only; nothing else can be done about a failure.
+      }
     }
   }
 
@@ -57,11 +91,19 @@ final class OnnxComponent implements AutoCloseable {
   }
 
   NDList run(NDList inputs) {
+    long start = System.nanoTime();
     try {
       return predictor.predict(inputs);
     } catch (TranslateException e) {
       throw new IllegalStateException(file + " failed: " + e.getMessage(), e);
+    } finally {
+      engineNanos.add(System.nanoTime() - start);
     }
+  }
+
+  /** Time spent inside the engine (the predictor call) so far, in nanoseconds. */
+  long engineNanos() {
+    return engineNanos.sum();
   }
 
   @Override
@@ -69,7 +111,11 @@ final class OnnxComponent implements AutoCloseable {
     try {
       predictor.close();
     } finally {
-      model.close();
+      try {
+        model.close();
+      } finally {
+        closeAll(engineOptions);
+      }
     }
   }
 }

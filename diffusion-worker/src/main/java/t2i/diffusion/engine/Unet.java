@@ -181,6 +181,11 @@ public final class Unet implements AutoCloseable {
     return array;
   }
 
+  /** Time spent inside the engine's calls so far, in nanoseconds (for overhead measurements). */
+  public long engineNanos() {
+    return component.engineNanos();
+  }
+
   @Override
   public void close() {
     component.close();

@@ -57,6 +57,11 @@ public final class VaeDecoder implements AutoCloseable {
     }
   }
 
+  /** Time spent inside the engine's calls so far, in nanoseconds (for overhead measurements). */
+  public long engineNanos() {
+    return component.engineNanos();
+  }
+
   @Override
   public void close() {
     component.close();

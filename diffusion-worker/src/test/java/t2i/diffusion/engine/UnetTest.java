@@ -39,7 +39,7 @@ class UnetTest {
   @BeforeAll
   static void load() throws IOException {
     InferenceDefaults.apply();
-    EngineSettings engine = new EngineSettings("OnnxRuntime", 1);
+    EngineSettings engine = new EngineSettings("OnnxRuntime", 1, false);
     reference = TinyRandom.reference();
     sample = TinyRandom.floats(reference.get("unet_sample"));
     context = TinyRandom.floats(reference.get("last_hidden_state"));

@@ -27,7 +27,7 @@ class VaeDecoderTest {
         VaeDecoder.load(
             TinyRandom.dir().resolve("vae_decoder/model.onnx"),
             "tiny-random",
-            new EngineSettings("OnnxRuntime", 1));
+            new EngineSettings("OnnxRuntime", 1, false));
   }
 
   @AfterAll
