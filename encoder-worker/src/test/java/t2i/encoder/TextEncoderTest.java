@@ -61,6 +61,22 @@ class TextEncoderTest {
   }
 
   @Test
+  void float16Export_hiddenStatesAreReadFromHalfPrecision() throws Exception {
+    int[] ids = TinyRandom.referenceIds(reference);
+
+    try (TextEncoder half =
+        TextEncoder.load(TinyRandom.variant("fp16_io/text_encoder"), "tiny-random", ENGINE, 1, 1)) {
+      float[] full = int32Encoder.encode(ids, TinyRandom.WINDOW).data();
+      float[] fromHalf = half.encode(ids, TinyRandom.WINDOW).data();
+
+      assertThat(half.hiddenSize()).isEqualTo(TinyRandom.HIDDEN);
+      for (int i = 0; i < full.length; i++) {
+        assertThat(fromHalf[i]).isCloseTo(full[i], within(2e-3f + Math.abs(full[i]) * 2e-3f));
+      }
+    }
+  }
+
+  @Test
   void hiddenStates_matchTheTorchReference() throws Exception {
     assertThat(reference.has("last_hidden_state")).isTrue();
     float[] expected = TinyRandom.floats(reference.get("last_hidden_state"));

@@ -86,6 +86,24 @@ class UnetTest {
   }
 
   @Test
+  void float16Export_isFedAndReadInHalfPrecision() throws IOException {
+    try (Unet half =
+        Unet.load(
+            TinyRandom.variant("fp16_io/unet"),
+            "tiny-random-fp16",
+            new EngineSettings("OnnxRuntime", 1, false))) {
+      float[] full = predict(int64Unet, sample, BATCH, 981, 981);
+      float[] fromHalf = predict(half, sample, BATCH, 981, 981);
+
+      // Inputs and outputs pass through float16: about three significant digits survive.
+      assertThat(fromHalf).hasSize(full.length);
+      for (int i = 0; i < full.length; i++) {
+        assertThat(fromHalf[i]).isCloseTo(full[i], within(2e-3f + Math.abs(full[i]) * 2e-3f));
+      }
+    }
+  }
+
+  @Test
   void output_matchesTheTorchReference() {
     assertThat(reference.get("unet_timestep").get(0).asInt()).isEqualTo(981);
     float[] expected = TinyRandom.floats(reference.get("unet_out_sample"));

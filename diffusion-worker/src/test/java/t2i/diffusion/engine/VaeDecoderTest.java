@@ -79,4 +79,22 @@ class VaeDecoderTest {
     assertThat(image)
         .containsExactly(TinyRandom.floats(reference.get("vae_sample")), within(1e-4f));
   }
+
+  @Test
+  void float16Export_decodesLikeTheFloat32ModelWithinHalfPrecision() throws IOException {
+    float[] latents = randomLatents(CHANNELS * 8 * 8, 3);
+    try (VaeDecoder half =
+        VaeDecoder.load(
+            TinyRandom.variant("fp16_io/vae_decoder"),
+            "tiny-random-fp16",
+            new EngineSettings("OnnxRuntime", 1, false))) {
+      float[] full = decoder.decode(latents, 1, CHANNELS, 8, 8);
+      float[] fromHalf = half.decode(latents, 1, CHANNELS, 8, 8);
+
+      assertThat(fromHalf).hasSize(full.length);
+      for (int i = 0; i < full.length; i++) {
+        assertThat(fromHalf[i]).isCloseTo(full[i], within(2e-3f + Math.abs(full[i]) * 2e-3f));
+      }
+    }
+  }
 }
