@@ -80,6 +80,8 @@ final class DenoisingJob {
     this.hidden = condShape[1];
     this.guidance = r.getGuidanceScale();
     this.guided = guidance > 1f;
+    model.unet().requireShapes(latentHeight, latentWidth, sequence, hidden);
+    model.vaeDecoder().requireShapes(latentHeight, latentWidth);
     this.options = SamplerChoice.options(r.getScheduler(), model.scheduler(), r.getSteps());
     this.key = new BatchKey(request.model(), latentHeight, latentWidth, sequence, hidden);
     reset();

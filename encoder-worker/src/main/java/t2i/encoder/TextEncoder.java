@@ -11,9 +11,12 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession.SessionOptions;
 import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.ShortBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -44,14 +47,26 @@ final class TextEncoder implements AutoCloseable {
   private final List<Predictor<NDList, NDList>> predictors;
   private final BlockingQueue<Predictor<NDList, NDList>> idle;
   private final ElementType idType;
+
+  /** Windows per call of a static-shape export; 0 when the model takes any number. */
+  private final int fixedWindows;
+
+  private final AutoCloseable engineOptions;
   private final AtomicLong runs = new AtomicLong();
   private int hiddenSize;
 
-  private TextEncoder(Model model, List<Predictor<NDList, NDList>> predictors, ElementType idType) {
+  private TextEncoder(
+      Model model,
+      List<Predictor<NDList, NDList>> predictors,
+      ElementType idType,
+      int fixedWindows,
+      AutoCloseable engineOptions) {
     this.model = model;
     this.predictors = predictors;
     this.idle = new ArrayBlockingQueue<>(predictors.size(), false, predictors);
     this.idType = idType;
+    this.fixedWindows = fixedWindows;
+    this.engineOptions = engineOptions;
   }
 
   static TextEncoder load(ModelDirectory dir, String engine, int intraOpThreads, int predictors)
@@ -85,22 +100,40 @@ final class TextEncoder implements AutoCloseable {
                 + "', but a Stable Diffusion text encoder takes only input_ids");
       }
     }
-    Model model = Model.newInstance(modelName + "-text-encoder", Device.cpu(), engine);
+    boolean onnxRuntime = engine.equals("OnnxRuntime");
+    Model model =
+        Model.newInstance(
+            modelName + "-text-encoder", onnxRuntime ? Device.cpu() : Device.gpu(), engine);
+    SessionOptions session = null;
     try {
-      Map<String, String> options = new HashMap<>();
-      if (intraOpThreads > 0) {
-        options.put("intraOpNumThreads", Integer.toString(intraOpThreads));
+      Map<String, Object> options = new HashMap<>();
+      Path file = onnxFile;
+      if (onnxRuntime) {
+        session = new SessionOptions();
+        if (intraOpThreads > 0) {
+          session.setIntraOpNumThreads(intraOpThreads);
+        }
+        // Idle threads spinning between calls would take the cores from other work.
+        session.addConfigEntry("session.intra_op.allow_spinning", "0");
+        options.put("sessionOptions", session);
+      } else if (Files.isRegularFile(onnxFile.resolveSibling("model.trt"))) {
+        // A TensorRT engine serialized for this GPU loads in seconds instead of being rebuilt.
+        file = onnxFile.resolveSibling("model.trt");
       }
-      model.load(onnxFile, null, options);
+      model.load(file, null, options);
       List<Predictor<NDList, NDList>> pool = new ArrayList<>();
       for (int i = 0; i < predictors; i++) {
         pool.add(model.newPredictor(new NoopTranslator()));
       }
-      TextEncoder encoder = new TextEncoder(model, pool, ids.type());
+      TextEncoder encoder =
+          new TextEncoder(model, pool, ids.type(), Batches.fixedSize(ids), session);
       encoder.hiddenSize = encoder.warmUp();
       return encoder;
-    } catch (MalformedModelException | TranslateException | RuntimeException e) {
+    } catch (MalformedModelException | TranslateException | OrtException | RuntimeException e) {
       model.close();
+      if (session != null) {
+        session.close();
+      }
       throw new IOException("Cannot load the text encoder " + onnxFile + ": " + e, e);
     }
   }
@@ -116,9 +149,38 @@ final class TextEncoder implements AutoCloseable {
     }
     int windows = ids.length / window;
     Predictor<NDList, NDList> predictor = idle.take();
+    try {
+      float[] hidden;
+      if (fixedWindows == 0 || fixedWindows == windows) {
+        hidden = run(predictor, ids, windows, window);
+      } else {
+        // A static-shape export takes exactly fixedWindows windows: run chunks of that many,
+        // padding the last with copies of its first window, and keep only the real windows.
+        hidden = new float[windows * window * hiddenSize];
+        int perWindow = window * hiddenSize;
+        for (int from = 0; from < windows; from += fixedWindows) {
+          int count = Math.min(fixedWindows, windows - from);
+          int[] chunk = new int[fixedWindows * window];
+          for (int w = 0; w < fixedWindows; w++) {
+            int source = from + (w < count ? w : 0);
+            System.arraycopy(ids, source * window, chunk, w * window, window);
+          }
+          float[] out = run(predictor, chunk, fixedWindows, window);
+          System.arraycopy(out, 0, hidden, from * perWindow, count * perWindow);
+        }
+      }
+      runs.incrementAndGet();
+      return new FloatTensor(
+          new int[] {windows * window, hidden.length / (windows * window)}, hidden);
+    } finally {
+      idle.add(predictor);
+    }
+  }
+
+  private float[] run(Predictor<NDList, NDList> predictor, int[] ids, int windows, int window)
+      throws TranslateException {
     try (NDManager manager = model.getNDManager().newSubManager()) {
       NDList output = predictor.predict(new NDList(ids(manager, ids, windows)));
-      runs.incrementAndGet();
       NDArray hidden = output.get(HIDDEN_STATE);
       long[] dims = hidden.getShape().getShape();
       if (dims.length != 3 || dims[0] != windows || dims[1] != window) {
@@ -131,9 +193,7 @@ final class TextEncoder implements AutoCloseable {
                 + window
                 + ", hidden)");
       }
-      return new FloatTensor(new int[] {windows * window, (int) dims[2]}, toFloats(hidden));
-    } finally {
-      idle.add(predictor);
+      return toFloats(hidden);
     }
   }
 
@@ -142,10 +202,11 @@ final class TextEncoder implements AutoCloseable {
    * on a user's job, and learns the hidden size. Not counted in {@link #runs()}.
    */
   private int warmUp() throws TranslateException {
+    int windows = Math.max(1, fixedWindows);
     Predictor<NDList, NDList> predictor = idle.remove();
-    try (NDManager manager = model.getNDManager().newSubManager()) {
-      NDList output = predictor.predict(new NDList(ids(manager, new int[WARM_UP_WINDOW], 1)));
-      return (int) output.get(HIDDEN_STATE).getShape().get(2);
+    try {
+      float[] out = run(predictor, new int[windows * WARM_UP_WINDOW], windows, WARM_UP_WINDOW);
+      return out.length / (windows * WARM_UP_WINDOW);
     } finally {
       idle.add(predictor);
     }
@@ -197,7 +258,17 @@ final class TextEncoder implements AutoCloseable {
     try {
       predictors.forEach(Predictor::close);
     } finally {
-      model.close();
+      try {
+        model.close();
+      } finally {
+        if (engineOptions != null) {
+          try {
+            engineOptions.close();
+          } catch (Exception e) {
+            // Session options hold native memory only; nothing more can be done.
+          }
+        }
+      }
     }
   }
 }

@@ -77,6 +77,23 @@ class TextEncoderTest {
   }
 
   @Test
+  void staticShapeExport_encodesAnyNumberOfWindowsInFixedBatches() throws Exception {
+    int[] two = TinyRandom.referenceIds(reference);
+    int[] five = new int[5 * TinyRandom.WINDOW];
+    for (int w = 0; w < 5; w++) {
+      System.arraycopy(
+          two, (w % 2) * TinyRandom.WINDOW, five, w * TinyRandom.WINDOW, TinyRandom.WINDOW);
+    }
+
+    try (TextEncoder fixed =
+        TextEncoder.load(
+            TinyRandom.variant("static_batch4/text_encoder"), "tiny-random", ENGINE, 1, 1)) {
+      assertThat(fixed.encode(five, TinyRandom.WINDOW).data())
+          .containsExactly(int32Encoder.encode(five, TinyRandom.WINDOW).data(), within(1e-5f));
+    }
+  }
+
+  @Test
   void hiddenStates_matchTheTorchReference() throws Exception {
     assertThat(reference.has("last_hidden_state")).isTrue();
     float[] expected = TinyRandom.floats(reference.get("last_hidden_state"));

@@ -3,6 +3,8 @@ package t2i.diffusion.engine;
 import ai.djl.Device;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession.SessionOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -38,6 +40,21 @@ public record EngineSettings(String engine, int intraOpThreads, boolean allowSpi
 
   Device device() {
     return isOnnxRuntime() ? Device.cpu() : Device.gpu();
+  }
+
+  /**
+   * The file the engine loads for an ONNX model: for TensorRT, a serialized engine {@code
+   * model.trt} beside {@code model.onnx} when there is one (built once for this GPU and TensorRT
+   * version), else the ONNX file, which TensorRT then builds into an engine at load.
+   */
+  Path engineFile(Path onnx) {
+    if (!isOnnxRuntime()) {
+      Path built = onnx.resolveSibling("model.trt");
+      if (Files.isRegularFile(built)) {
+        return built;
+      }
+    }
+    return onnx;
   }
 
   /**

@@ -3,6 +3,7 @@ package t2i.diffusion.engine;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.translate.NoopTranslator;
@@ -57,7 +58,7 @@ final class OnnxComponent implements AutoCloseable {
             .toList();
     Model model = Model.newInstance(name, engine.device(), engine.engine());
     try {
-      model.load(file, null, options);
+      model.load(engine.engineFile(file), null, options);
       return new OnnxComponent(
           file, signature, model, model.newPredictor(new NoopTranslator()), closeables);
     } catch (MalformedModelException | RuntimeException e) {
@@ -88,6 +89,22 @@ final class OnnxComponent implements AutoCloseable {
   /** A manager for one call's tensors; closing it frees inputs and outputs. */
   NDManager newCallManager() {
     return model.getNDManager().newSubManager();
+  }
+
+  /**
+   * Runs the model on named inputs, passed in the order the model declares them: some engines
+   * (TensorRT) bind inputs by position.
+   */
+  NDList run(Map<String, NDArray> named) {
+    NDList inputs = new NDList(named.size());
+    for (OnnxSignature.TensorSpec input : signature.inputs()) {
+      NDArray array = named.get(input.name());
+      if (array == null) {
+        throw new IllegalArgumentException(file + " needs input " + input.name());
+      }
+      inputs.add(array);
+    }
+    return run(inputs);
   }
 
   NDList run(NDList inputs) {

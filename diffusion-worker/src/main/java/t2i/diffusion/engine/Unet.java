@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.Map;
 import t2i.pipeline.model.OnnxSignature;
 import t2i.pipeline.model.OnnxSignature.ElementType;
 import t2i.pipeline.model.OnnxSignature.TensorSpec;
@@ -31,6 +32,7 @@ public final class Unet implements AutoCloseable {
   private final TensorSpec timestep;
   private final TensorSpec context;
   private final String output;
+  private final int fixedBatch;
 
   private Unet(OnnxComponent component) {
     this.component = component;
@@ -59,6 +61,7 @@ public final class Unet implements AutoCloseable {
         signature.output(OUT_SAMPLE).isPresent()
             ? OUT_SAMPLE
             : signature.outputs().getFirst().name();
+    this.fixedBatch = Batches.fixedSize(sample);
   }
 
   public static Unet load(Path file, String modelName, EngineSettings engine) throws IOException {
@@ -86,7 +89,21 @@ public final class Unet implements AutoCloseable {
   }
 
   /**
-   * Runs the model once.
+   * Checks that the model can take latents of this size and text embeddings of this length (a
+   * static-shape export takes only one size).
+   *
+   * @throws IllegalArgumentException naming the size the model takes
+   */
+  public void requireShapes(int latentHeight, int latentWidth, int sequence, int hidden) {
+    String name = "the UNet " + component.file();
+    Batches.requireDimension(sample, 2, latentHeight, "latent height", name);
+    Batches.requireDimension(sample, 3, latentWidth, "latent width", name);
+    Batches.requireDimension(context, 1, sequence, "text embeddings of length", name);
+    Batches.requireDimension(context, 2, hidden, "text embeddings of width", name);
+  }
+
+  /**
+   * Runs the model on a batch (in several calls when the model takes a fixed batch size).
    *
    * @param latents {@code [batch, channels, height, width]} row-major
    * @param timesteps one per sample; all equal unless {@link #acceptsPerSampleTimesteps()}
@@ -111,16 +128,60 @@ public final class Unet implements AutoCloseable {
               + timesteps.length
               + " timesteps");
     }
+    if (fixedBatch == 0 || fixedBatch == batch) {
+      return run(latents, batch, channels, height, width, timesteps, context, sequence, hidden);
+    }
+    int latentSize = channels * height * width;
+    int embedding = sequence * hidden;
+    float[] result = new float[batch * latentSize];
+    for (int from = 0; from < batch; from += fixedBatch) {
+      int count = Math.min(fixedBatch, batch - from);
+      float[] out =
+          run(
+              Batches.slice(latents, latentSize, from, count, fixedBatch),
+              fixedBatch,
+              channels,
+              height,
+              width,
+              Batches.slice(timesteps, from, count, fixedBatch),
+              Batches.slice(context, embedding, from, count, fixedBatch),
+              sequence,
+              hidden);
+      System.arraycopy(out, 0, result, from * latentSize, count * latentSize);
+    }
+    return result;
+  }
+
+  private float[] run(
+      float[] latents,
+      int batch,
+      int channels,
+      int height,
+      int width,
+      double[] timesteps,
+      float[] context,
+      int sequence,
+      int hidden) {
     try (NDManager manager = component.newCallManager()) {
-      NDList inputs = new NDList(3);
-      inputs.add(
-          Tensors.floats(
-              manager, latents, new Shape(batch, channels, height, width), sample.type(), SAMPLE));
-      inputs.add(timestepTensor(manager, timesteps));
-      inputs.add(
-          Tensors.floats(
-              manager, context, new Shape(batch, sequence, hidden), this.context.type(), CONTEXT));
-      NDList out = component.run(inputs);
+      NDList out =
+          component.run(
+              Map.of(
+                  SAMPLE,
+                  Tensors.floats(
+                      manager,
+                      latents,
+                      new Shape(batch, channels, height, width),
+                      sample.type(),
+                      SAMPLE),
+                  TIMESTEP,
+                  timestepTensor(manager, timesteps),
+                  CONTEXT,
+                  Tensors.floats(
+                      manager,
+                      context,
+                      new Shape(batch, sequence, hidden),
+                      this.context.type(),
+                      CONTEXT)));
       float[] result = Tensors.toFloats(out.get(output));
       if (result.length != latents.length) {
         throw new IllegalStateException(

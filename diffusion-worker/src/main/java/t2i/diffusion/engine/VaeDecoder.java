@@ -20,6 +20,7 @@ public final class VaeDecoder implements AutoCloseable {
   private final OnnxComponent component;
   private final TensorSpec latent;
   private final String output;
+  private final int fixedBatch;
 
   private VaeDecoder(OnnxComponent component) {
     this.component = component;
@@ -28,6 +29,18 @@ public final class VaeDecoder implements AutoCloseable {
         component.signature().output(SAMPLE).isPresent()
             ? SAMPLE
             : component.signature().outputs().getFirst().name();
+    this.fixedBatch = Batches.fixedSize(latent);
+  }
+
+  /**
+   * Checks that the decoder can take latents of this size.
+   *
+   * @throws IllegalArgumentException naming the size the model takes
+   */
+  public void requireShapes(int latentHeight, int latentWidth) {
+    String name = "the VAE decoder " + component.file();
+    Batches.requireDimension(latent, 2, latentHeight, "latent height", name);
+    Batches.requireDimension(latent, 3, latentWidth, "latent width", name);
   }
 
   public static VaeDecoder load(Path file, String modelName, EngineSettings engine)
@@ -43,6 +56,27 @@ public final class VaeDecoder implements AutoCloseable {
 
   /** Decodes a batch of latents into images, {@code [batch, 3, 8 * height, 8 * width]}. */
   public float[] decode(float[] latents, int batch, int channels, int height, int width) {
+    if (fixedBatch == 0 || fixedBatch == batch) {
+      return run(latents, batch, channels, height, width);
+    }
+    int latentSize = channels * height * width;
+    int imageSize = 3 * 64 * height * width;
+    float[] images = new float[batch * imageSize];
+    for (int from = 0; from < batch; from += fixedBatch) {
+      int count = Math.min(fixedBatch, batch - from);
+      float[] out =
+          run(
+              Batches.slice(latents, latentSize, from, count, fixedBatch),
+              fixedBatch,
+              channels,
+              height,
+              width);
+      System.arraycopy(out, 0, images, from * imageSize, count * imageSize);
+    }
+    return images;
+  }
+
+  private float[] run(float[] latents, int batch, int channels, int height, int width) {
     try (NDManager manager = component.newCallManager()) {
       NDList out =
           component.run(

@@ -104,6 +104,50 @@ class UnetTest {
   }
 
   @Test
+  void staticShapeExport_takesAnyBatchByPaddingAndSplitting() throws IOException {
+    try (Unet fixed =
+        Unet.load(
+            TinyRandom.variant("static_batch4/unet"),
+            "tiny-random-static",
+            new EngineSettings("OnnxRuntime", 1, false))) {
+      // 6 samples: one call of 4 and one of 2 padded to 4.
+      float[] latents = new float[6 * LATENT];
+      float[] ctx = new float[6 * EMBEDDING];
+      for (int i = 0; i < 3; i++) {
+        System.arraycopy(sample, 0, latents, 2 * i * LATENT, 2 * LATENT);
+        System.arraycopy(context, 0, ctx, 2 * i * EMBEDDING, 2 * EMBEDDING);
+      }
+      double[] timesteps = {981, 981, 500, 500, 21, 21};
+
+      float[] fromFixed = predict(fixed, latents, 6, ctx, timesteps);
+      float[] fromDynamic = predict(int64Unet, latents, 6, ctx, timesteps);
+
+      assertThat(fromFixed).containsExactly(fromDynamic, within(1e-5f));
+      assertThat(predict(fixed, Arrays.copyOf(sample, LATENT), 1, 981))
+          .containsExactly(Arrays.copyOf(fromDynamic, LATENT), within(1e-5f));
+    }
+  }
+
+  @Test
+  void staticShapeExport_refusesOtherSizesNamingTheOneItTakes() throws IOException {
+    try (Unet fixed =
+        Unet.load(
+            TinyRandom.variant("static_batch4/unet"),
+            "tiny-random-static",
+            new EngineSettings("OnnxRuntime", 1, false))) {
+      fixed.requireShapes(8, 8, TinyRandom.WINDOW, TinyRandom.HIDDEN);
+
+      assertThatThrownBy(() -> fixed.requireShapes(12, 8, TinyRandom.WINDOW, TinyRandom.HIDDEN))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("latent height of exactly 8")
+          .hasMessageContaining("needs 12");
+      assertThatThrownBy(() -> fixed.requireShapes(8, 8, 2 * TinyRandom.WINDOW, TinyRandom.HIDDEN))
+          .hasMessageContaining("text embeddings of length of exactly 77");
+      int64Unet.requireShapes(12, 20, 2 * TinyRandom.WINDOW, TinyRandom.HIDDEN);
+    }
+  }
+
+  @Test
   void output_matchesTheTorchReference() {
     assertThat(reference.get("unet_timestep").get(0).asInt()).isEqualTo(981);
     float[] expected = TinyRandom.floats(reference.get("unet_out_sample"));

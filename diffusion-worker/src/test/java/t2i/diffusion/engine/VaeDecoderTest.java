@@ -1,6 +1,7 @@
 package t2i.diffusion.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -95,6 +96,22 @@ class VaeDecoderTest {
       for (int i = 0; i < full.length; i++) {
         assertThat(fromHalf[i]).isCloseTo(full[i], within(2e-3f + Math.abs(full[i]) * 2e-3f));
       }
+    }
+  }
+
+  @Test
+  void staticShapeExport_decodesAnyBatchByPaddingAndSplitting() throws IOException {
+    float[] latents = randomLatents(5 * CHANNELS * 8 * 8, 4);
+    try (VaeDecoder fixed =
+        VaeDecoder.load(
+            TinyRandom.variant("static_batch4/vae_decoder"),
+            "tiny-random-static",
+            new EngineSettings("OnnxRuntime", 1, false))) {
+      assertThat(fixed.decode(latents, 5, CHANNELS, 8, 8))
+          .containsExactly(decoder.decode(latents, 5, CHANNELS, 8, 8), within(1e-5f));
+      assertThatThrownBy(() -> fixed.requireShapes(6, 8))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("latent height of exactly 8");
     }
   }
 }
