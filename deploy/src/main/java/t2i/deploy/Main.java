@@ -14,7 +14,9 @@ import t2i.client.TokenizeCommand;
       DemoCommand.class,
       UpCommand.class,
       GenerateCommand.class,
-      TokenizeCommand.class
+      TokenizeCommand.class,
+      EvaluateShapesCommand.class,
+      ShapesGridCommand.class
     })
 public final class Main implements Runnable {
 
