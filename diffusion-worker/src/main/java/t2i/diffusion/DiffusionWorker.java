@@ -16,6 +16,7 @@ import t2i.pipeline.job.JobStates;
 import t2i.pipeline.job.JobStore;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.model.ModelRegistry;
+import t2i.pipeline.stage.Closeables;
 import t2i.pipeline.stage.InferenceDefaults;
 import t2i.pipeline.stage.StageConnections;
 import t2i.pipeline.stage.StageLoops;
@@ -95,24 +96,8 @@ public class DiffusionWorker {
   }
 
   void stop(@Observes ShutdownEvent event) {
-    try {
-      if (loops != null) {
-        loops.close();
-      }
-    } finally {
-      try {
-        if (engine != null) {
-          engine.close();
-        }
-      } finally {
-        try {
-          if (connections != null) {
-            connections.close();
-          }
-        } finally {
-          models.values().forEach(DiffusionModel::close);
-        }
-      }
-    }
+    // The loops drain first, then the engine they fed, then the connections, then the models.
+    Closeables.closeInOrder(
+        loops, engine, connections, () -> models.values().forEach(DiffusionModel::close));
   }
 }

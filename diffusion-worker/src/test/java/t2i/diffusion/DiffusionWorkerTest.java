@@ -21,6 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.UnifiedJedis;
+import t2i.local.ConsumerGroups;
 import t2i.local.LocalStackTestResource;
 import t2i.local.TopicProbe;
 import t2i.pipeline.job.JobStore;
@@ -202,9 +203,9 @@ class DiffusionWorkerTest {
 
     assertThat(store.find(spec.getJobId()).orElseThrow().reason())
         .contains("set aside for an operator");
-    ConsumedRecords.awaitHandled(config.kafka().bootstrapServers(), GROUP, sent, WAIT);
+    ConsumerGroups.awaitCommittedPast(config.kafka().bootstrapServers(), GROUP, sent, WAIT);
     List<byte[]> parked =
-        ConsumedRecords.readToEnd(
+        TopicProbe.readToEnd(
             config.kafka().bootstrapServers(),
             config.kafka().topics().deadLetters(),
             spec.getJobId());
@@ -226,11 +227,11 @@ class DiffusionWorkerTest {
     awaitState(spec.getJobId(), JobState.SUCCEEDED);
 
     RecordMetadata redelivered = publish(job);
-    ConsumedRecords.awaitHandled(config.kafka().bootstrapServers(), GROUP, redelivered, WAIT);
+    ConsumerGroups.awaitCommittedPast(config.kafka().bootstrapServers(), GROUP, redelivered, WAIT);
 
     List<JobEvent> all =
         parse(
-            ConsumedRecords.readToEnd(
+            TopicProbe.readToEnd(
                 config.kafka().bootstrapServers(),
                 config.kafka().topics().events(),
                 spec.getJobId()));

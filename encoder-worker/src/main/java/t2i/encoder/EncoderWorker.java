@@ -17,6 +17,7 @@ import org.jboss.logging.Logger;
 import t2i.pipeline.job.JobGate;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.model.ModelRegistry;
+import t2i.pipeline.stage.Closeables;
 import t2i.pipeline.stage.InferenceDefaults;
 import t2i.pipeline.stage.StageConnections;
 import t2i.pipeline.stage.StageLoops;
@@ -96,27 +97,8 @@ public class EncoderWorker {
   }
 
   void stop(@Observes ShutdownEvent event) {
-    try {
-      if (loops != null) {
-        loops.close();
-      }
-    } finally {
-      try {
-        if (executor != null) {
-          executor.shutdown();
-          executor.awaitTermination(30, TimeUnit.SECONDS);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } finally {
-        try {
-          if (connections != null) {
-            connections.close();
-          }
-        } finally {
-          encoders.values().forEach(TextEncoder::close);
-        }
-      }
-    }
+    // The loops drain first, then the threads they fed, then the connections, then the models.
+    Closeables.closeInOrder(
+        loops, executor, connections, () -> encoders.values().forEach(TextEncoder::close));
   }
 }

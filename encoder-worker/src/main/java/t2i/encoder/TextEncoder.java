@@ -15,7 +15,6 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession.SessionOptions;
 import java.io.IOException;
 import java.nio.ByteOrder;
-import java.nio.ShortBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,6 +29,7 @@ import t2i.pipeline.model.OnnxSignature;
 import t2i.pipeline.model.OnnxSignature.ElementType;
 import t2i.pipeline.model.OnnxSignature.TensorSpec;
 import t2i.pipeline.tensor.FloatTensor;
+import t2i.pipeline.tensor.HalfFloats;
 
 /**
  * A model's CLIP text encoder: token id windows in, {@code last_hidden_state} out. The id type
@@ -125,8 +125,7 @@ final class TextEncoder implements AutoCloseable {
       for (int i = 0; i < predictors; i++) {
         pool.add(model.newPredictor(new NoopTranslator()));
       }
-      TextEncoder encoder =
-          new TextEncoder(model, pool, ids.type(), Batches.fixedSize(ids), session);
+      TextEncoder encoder = new TextEncoder(model, pool, ids.type(), ids.fixedBatchSize(), session);
       encoder.hiddenSize = encoder.warmUp();
       return encoder;
     } catch (MalformedModelException | TranslateException | OrtException | RuntimeException e) {
@@ -243,12 +242,8 @@ final class TextEncoder implements AutoCloseable {
       return array.toFloatArray();
     }
     if (array.getDataType() == DataType.FLOAT16) {
-      ShortBuffer halves = array.toByteBuffer().order(ByteOrder.nativeOrder()).asShortBuffer();
-      float[] out = new float[halves.remaining()];
-      for (int i = 0; i < out.length; i++) {
-        out[i] = Float.float16ToFloat(halves.get(i));
-      }
-      return out;
+      return HalfFloats.toFloats(
+          array.toByteBuffer().order(ByteOrder.nativeOrder()).asShortBuffer());
     }
     throw new IllegalStateException("text encoder output type " + array.getDataType());
   }

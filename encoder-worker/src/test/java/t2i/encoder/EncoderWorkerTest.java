@@ -21,6 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.UnifiedJedis;
+import t2i.local.ConsumerGroups;
 import t2i.local.LocalStackTestResource;
 import t2i.local.TopicProbe;
 import t2i.pipeline.job.JobStore;
@@ -80,7 +81,7 @@ class EncoderWorkerTest {
   }
 
   private List<byte[]> encodedOutputsOf(JobSpec spec) {
-    return ConsumedRecords.readToEnd(
+    return TopicProbe.readToEnd(
         config.kafka().bootstrapServers(), config.kafka().topics().encoded(), spec.getJobId());
   }
 
@@ -251,7 +252,7 @@ class EncoderWorkerTest {
     await().atMost(WAIT).until(() -> store.state(spec.getJobId()).orElseThrow() == JobState.FAILED);
     String reason = store.find(spec.getJobId()).orElseThrow().reason();
     assertThat(reason).contains("sd-99").contains("tiny-random");
-    ConsumedRecords.awaitHandled(config.kafka().bootstrapServers(), GROUP, sent, WAIT);
+    ConsumerGroups.awaitCommittedPast(config.kafka().bootstrapServers(), GROUP, sent, WAIT);
     assertThat(encodedOutputsOf(spec)).isEmpty();
   }
 
@@ -269,7 +270,7 @@ class EncoderWorkerTest {
                 .setPrompt(freshPrompt())
                 .setNegativePrompt(freshPrompt())
                 .build());
-    ConsumedRecords.awaitHandled(config.kafka().bootstrapServers(), GROUP, sent, WAIT);
+    ConsumerGroups.awaitCommittedPast(config.kafka().bootstrapServers(), GROUP, sent, WAIT);
 
     assertThat(encodedOutputsOf(spec)).isEmpty();
     assertThat(worker.encoderRuns()).isEqualTo(before);
@@ -296,7 +297,7 @@ class EncoderWorkerTest {
     assertThat(store.find(spec.getJobId()).orElseThrow().reason())
         .contains("deadline")
         .contains(EncodeHandler.STAGE);
-    ConsumedRecords.awaitHandled(config.kafka().bootstrapServers(), GROUP, sent, WAIT);
+    ConsumerGroups.awaitCommittedPast(config.kafka().bootstrapServers(), GROUP, sent, WAIT);
     assertThat(encodedOutputsOf(spec)).isEmpty();
     assertThat(worker.encoderRuns()).isEqualTo(before);
   }

@@ -3,7 +3,9 @@ package t2i.local;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -66,6 +68,25 @@ public final class TopicProbe implements AutoCloseable {
   /** Everything read so far under {@code key}, without waiting. */
   public List<byte[]> valuesFor(String key) {
     return seen.stream().filter(r -> key.equals(r.key())).map(ConsumerRecord::value).toList();
+  }
+
+  /**
+   * The values under {@code key} in every partition of {@code topic}, read up to the topic's end as
+   * it is now.
+   */
+  public static List<byte[]> readToEnd(String bootstrapServers, String topic, String key) {
+    try (TopicProbe probe = open(bootstrapServers, topic)) {
+      Set<TopicPartition> partitions = probe.consumer.assignment();
+      Map<TopicPartition, Long> end = probe.consumer.endOffsets(partitions);
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (partitions.stream().anyMatch(p -> probe.consumer.position(p) < end.get(p))) {
+        if (System.nanoTime() - deadline > 0) {
+          throw new IllegalStateException("could not read " + topic + " up to " + end);
+        }
+        probe.consumer.poll(Duration.ofMillis(100)).forEach(probe.seen::add);
+      }
+      return probe.valuesFor(key);
+    }
   }
 
   @Override

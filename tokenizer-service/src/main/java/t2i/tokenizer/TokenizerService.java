@@ -13,6 +13,7 @@ import t2i.clip.prompt.PromptTokenizer;
 import t2i.pipeline.job.JobGate;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.model.ModelRegistry;
+import t2i.pipeline.stage.Closeables;
 import t2i.pipeline.stage.StageConnections;
 import t2i.pipeline.stage.StageLoops;
 import t2i.pipeline.v1.JobSubmitted;
@@ -65,9 +66,7 @@ public class TokenizerService {
   }
 
   void stop(@Observes ShutdownEvent event) {
-    try (StageConnections c = connections;
-        StageLoops l = loops) {
-      // Closed in reverse order: the loops drain first, then the connections they used.
-    }
+    // The loops drain first, then the connections they used.
+    Closeables.closeInOrder(loops, connections);
   }
 }

@@ -11,14 +11,6 @@ final class Batches {
 
   private Batches() {}
 
-  /** The fixed batch size the input declares, or 0 when the batch dimension is free. */
-  static int fixedSize(TensorSpec input) {
-    if (input.rank() == 0 || !input.shape().getFirst().isFixed()) {
-      return 0;
-    }
-    return (int) input.shape().getFirst().size();
-  }
-
   /**
    * Copies rows {@code [from, from + count)} of {@code rows} (each {@code width} long) into a batch
    * of {@code size} rows; the padding rows repeat the first copied row, a valid input.

@@ -4,10 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.ShortBuffer;
 import t2i.pipeline.model.OnnxSignature.ElementType;
+import t2i.pipeline.tensor.HalfFloats;
 
 /** Moves float data in and out of engine tensors in the precision the model declares. */
 public final class Tensors {
@@ -20,15 +19,7 @@ public final class Tensors {
     NDArray array =
         switch (type) {
           case FLOAT -> manager.create(data, shape);
-          case FLOAT16 -> {
-            ByteBuffer halves =
-                ByteBuffer.allocateDirect(data.length * 2).order(ByteOrder.nativeOrder());
-            for (float v : data) {
-              halves.putShort(Float.floatToFloat16(v));
-            }
-            halves.rewind();
-            yield manager.create(halves, shape, DataType.FLOAT16);
-          }
+          case FLOAT16 -> manager.create(HalfFloats.toHalf(data), shape, DataType.FLOAT16);
           default ->
               throw new IllegalArgumentException(
                   "input '" + name + "' has type " + type + "; expected float32 or float16");
@@ -43,12 +34,8 @@ public final class Tensors {
       return array.toFloatArray();
     }
     if (array.getDataType() == DataType.FLOAT16) {
-      ShortBuffer halves = array.toByteBuffer().order(ByteOrder.nativeOrder()).asShortBuffer();
-      float[] out = new float[halves.remaining()];
-      for (int i = 0; i < out.length; i++) {
-        out[i] = Float.float16ToFloat(halves.get(i));
-      }
-      return out;
+      return HalfFloats.toFloats(
+          array.toByteBuffer().order(ByteOrder.nativeOrder()).asShortBuffer());
     }
     throw new IllegalStateException(
         "output '" + array.getName() + "' has type " + array.getDataType() + "; expected float");

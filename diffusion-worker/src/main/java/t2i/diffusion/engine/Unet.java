@@ -61,7 +61,7 @@ public final class Unet implements AutoCloseable {
         signature.output(OUT_SAMPLE).isPresent()
             ? OUT_SAMPLE
             : signature.outputs().getFirst().name();
-    this.fixedBatch = Batches.fixedSize(sample);
+    this.fixedBatch = sample.fixedBatchSize();
   }
 
   public static Unet load(Path file, String modelName, EngineSettings engine) throws IOException {

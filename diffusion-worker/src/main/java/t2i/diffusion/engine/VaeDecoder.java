@@ -29,7 +29,7 @@ public final class VaeDecoder implements AutoCloseable {
         component.signature().output(SAMPLE).isPresent()
             ? SAMPLE
             : component.signature().outputs().getFirst().name();
-    this.fixedBatch = Batches.fixedSize(latent);
+    this.fixedBatch = latent.fixedBatchSize();
   }
 
   /**

@@ -73,6 +73,14 @@ public record OnnxSignature(List<TensorSpec> inputs, List<TensorSpec> outputs) {
       return shape.size();
     }
 
+    /**
+     * The batch size a static-shape export fixes (what a TensorRT engine built from ONNX needs), or
+     * 0 when the first dimension is free.
+     */
+    public int fixedBatchSize() {
+      return rank() > 0 && shape.getFirst().isFixed() ? (int) shape.getFirst().size() : 0;
+    }
+
     @Override
     public String toString() {
       return name + ":" + type + shape;
