@@ -1,6 +1,7 @@
 package t2i.client;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -18,6 +19,10 @@ import picocli.CommandLine.Option;
     description = "Generate images with a running t2i gateway.")
 public final class GenerateCommand implements Callable<Integer> {
 
+  /** The gateway's retry hint on refusals, in milliseconds. */
+  static final Metadata.Key<String> RETRY_AFTER_MS =
+      Metadata.Key.of("retry-after-ms", Metadata.ASCII_STRING_MARSHALLER);
+
   @Option(
       names = "--server",
       required = true,
@@ -27,14 +32,29 @@ public final class GenerateCommand implements Callable<Integer> {
 
   @Mixin GenerationOptions options;
 
+  @Mixin ApiKeyOption apiKey;
+
   @Override
   public Integer call() throws IOException, InterruptedException {
-    ManagedChannel channel = Channels.open(server);
+    ManagedChannel channel = Channels.open(server, apiKey.value());
     try {
       return run(new GenerateClient(channel), options);
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
+  }
+
+  /** The status as a user reads it: code, the server's reason, and when to retry if it said. */
+  static String describe(StatusRuntimeException e) {
+    StringBuilder text = new StringBuilder(e.getStatus().getCode().toString());
+    if (e.getStatus().getDescription() != null) {
+      text.append(": ").append(e.getStatus().getDescription());
+    }
+    String retryAfter = e.getTrailers() == null ? null : e.getTrailers().get(RETRY_AFTER_MS);
+    if (retryAfter != null) {
+      text.append(" (retry after ").append(retryAfter).append(" ms)");
+    }
+    return text.toString();
   }
 
   /**
@@ -47,12 +67,7 @@ public final class GenerateCommand implements Callable<Integer> {
           client.generate(options.toRequest(), options.timeout(), new ProgressBar(System.err));
     } catch (StatusRuntimeException e) {
       System.err.println();
-      System.err.println(
-          "error: "
-              + e.getStatus().getCode()
-              + (e.getStatus().getDescription() == null
-                  ? ""
-                  : ": " + e.getStatus().getDescription()));
+      System.err.println("error: " + describe(e));
       return 1;
     }
     List<Path> files = ImageFiles.write(options.out(), generation.images());

@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import t2i.clip.ClipTokenizer;
@@ -61,6 +62,8 @@ public final class TokenizeCommand implements Callable<Integer> {
   @Parameters(arity = "0..1", paramLabel = "PROMPT", description = "The prompt to explain.")
   String prompt;
 
+  @Mixin ApiKeyOption apiKey;
+
   @Override
   public Integer call() throws IOException, InterruptedException {
     if (!explain) {
@@ -88,7 +91,7 @@ public final class TokenizeCommand implements Callable<Integer> {
   }
 
   private void explainRemotely() throws InterruptedException {
-    ManagedChannel channel = Channels.open(server);
+    ManagedChannel channel = Channels.open(server, apiKey.value());
     try {
       TokenizeResponse response =
           TextToImageGrpc.newBlockingStub(channel)

@@ -1,5 +1,6 @@
 package t2i.deploy;
 
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,7 +24,7 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (GatewaySession session = GatewaySession.open(null, cluster)) {
+    try (GatewaySession session = GatewaySession.open(null, Optional.empty(), cluster)) {
       int exit = GenerateCommand.run(new GenerateClient(session.channel()), options);
       if (exit != 0) {
         session.deadService().ifPresent(System.err::println);

@@ -29,7 +29,8 @@ final class EvaluateShapesCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ShapesDomain domain = ShapesDomain.load(run.modelDir());
-    try (GatewaySession session = GatewaySession.open(run.server, run.cluster)) {
+    try (GatewaySession session =
+        GatewaySession.open(run.server, run.apiKey.value(), run.cluster)) {
       Result result =
           ShapesEvaluation.run(
               new GenerateClient(session.channel()),

@@ -20,9 +20,14 @@ final class GatewaySession implements AutoCloseable {
     this.channel = channel;
   }
 
-  static GatewaySession open(String server, ClusterOptions options) throws Exception {
+  /**
+   * @param apiKey sent to a running gateway that requires one; a local cluster runs without
+   *     authentication
+   */
+  static GatewaySession open(String server, Optional<String> apiKey, ClusterOptions options)
+      throws Exception {
     if (server != null) {
-      return new GatewaySession(null, Channels.open(server));
+      return new GatewaySession(null, Channels.open(server, apiKey));
     }
     Path home = Home.locate();
     LocalCluster cluster =

@@ -11,13 +11,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import t2i.local.LocalStack;
 
 /**
  * All of t2i on this machine: a Kafka broker and a Redis server (in this JVM, see {@link
- * LocalStack}) and the four services, each in its own JVM, configured to use them. Owns all of it;
- * {@link #close()} stops the services (gateway first, so no new work arrives) and then the stack.
+ * LocalStack}) and the four services, each in its own JVM, configured to use them, and any further
+ * gateway replicas added with {@link #addGateway}. The gateways run without authentication (every
+ * caller is one anonymous tenant), as fits a cluster that only this machine reaches; {@code
+ * t2i.gateway.auth.*} in the extra configuration turns it on. Owns all of it; {@link #close()}
+ * stops the services and then the stack. Thread-safe.
  */
 public final class LocalCluster implements AutoCloseable {
 
@@ -75,11 +79,20 @@ public final class LocalCluster implements AutoCloseable {
   private final LocalStack stack;
   private final List<ServiceProcess> services;
   private final int grpcPort;
+  private final Options options;
+  private final Map<String, String> serviceConfig;
 
-  private LocalCluster(LocalStack stack, List<ServiceProcess> services, int grpcPort) {
+  private LocalCluster(
+      LocalStack stack,
+      List<ServiceProcess> services,
+      int grpcPort,
+      Options options,
+      Map<String, String> serviceConfig) {
     this.stack = stack;
-    this.services = services;
+    this.services = new CopyOnWriteArrayList<>(services);
     this.grpcPort = grpcPort;
+    this.options = options;
+    this.serviceConfig = Map.copyOf(serviceConfig);
   }
 
   /**
@@ -102,20 +115,51 @@ public final class LocalCluster implements AutoCloseable {
       config.put("quarkus.grpc.server.host", "localhost");
       config.put("ai.djl.offline", "true");
       config.put("ai.djl.default_engine", "OnnxRuntime");
+      // Only this machine reaches the local gateway; API keys would only be in the way here.
+      config.put("t2i.gateway.auth.enabled", "false");
       config.putAll(options.extraConfig());
       status.accept("starting gateway, tokenizer-service, encoder-worker, diffusion-worker");
       for (Service service : Service.values()) {
         services.add(
-            ServiceProcess.start(service, options.home(), options.logDir(), config, List.of()));
+            ServiceProcess.start(
+                service, options.home(), options.logDir(), service.configOf(config), List.of()));
       }
       awaitStarted(services, options.startTimeout());
       status.accept("all services up; gateway at localhost:" + port);
-      return new LocalCluster(stack, services, port);
+      return new LocalCluster(stack, services, port, options, config);
     } catch (IOException | InterruptedException | RuntimeException e) {
       stopAll(services);
       stack.close();
       throw e;
     }
+  }
+
+  /**
+   * Starts one more gateway replica, on a free port, sharing Kafka, Redis and the workers with the
+   * first; waits until it is up. {@link #close()} stops it with the rest.
+   *
+   * @param extraConfig configuration of this replica only, over the cluster's
+   * @return its gRPC address, {@code localhost:PORT}
+   * @throws IOException if it cannot start; the message includes the end of its log
+   */
+  public synchronized String addGateway(Map<String, String> extraConfig)
+      throws IOException, InterruptedException {
+    int port = freePort();
+    Map<String, String> config = new LinkedHashMap<>(serviceConfig);
+    config.put("quarkus.grpc.server.port", Integer.toString(port));
+    config.putAll(extraConfig);
+    long replicas = services.stream().filter(s -> s.service() == Service.GATEWAY).count();
+    ServiceProcess gateway =
+        ServiceProcess.start(
+            Service.GATEWAY,
+            "gateway-" + (replicas + 1),
+            options.home(),
+            options.logDir(),
+            Service.GATEWAY.configOf(config),
+            List.of());
+    services.add(gateway);
+    awaitStarted(List.of(gateway), options.startTimeout());
+    return "localhost:" + port;
   }
 
   private static void awaitStarted(List<ServiceProcess> services, Duration timeout)
@@ -137,7 +181,7 @@ public final class LocalCluster implements AutoCloseable {
       if (System.nanoTime() - deadline > 0) {
         ServiceProcess late = pending.getFirst();
         throw new IOException(
-            late.service().module()
+            late.name()
                 + " did not start within "
                 + timeout
                 + "; its log "
@@ -173,13 +217,7 @@ public final class LocalCluster implements AutoCloseable {
     return services.stream()
         .filter(s -> !s.isAlive())
         .findFirst()
-        .map(
-            s ->
-                s.service().module()
-                    + " exited; its log "
-                    + s.log()
-                    + " ends with:\n"
-                    + s.logTail(30));
+        .map(s -> s.name() + " exited; its log " + s.log() + " ends with:\n" + s.logTail(30));
   }
 
   @Override

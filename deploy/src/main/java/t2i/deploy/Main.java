@@ -2,6 +2,7 @@ package t2i.deploy;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import t2i.client.ApiKeyCommand;
 import t2i.client.GenerateCommand;
 import t2i.client.TokenizeCommand;
 
@@ -15,6 +16,7 @@ import t2i.client.TokenizeCommand;
       UpCommand.class,
       GenerateCommand.class,
       TokenizeCommand.class,
+      ApiKeyCommand.class,
       EvaluateShapesCommand.class,
       ShapesGridCommand.class
     })

@@ -23,11 +23,13 @@ final class ServiceProcess implements AutoCloseable {
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
   private final Service service;
+  private final String name;
   private final Process process;
   private final Path log;
 
-  private ServiceProcess(Service service, Process process, Path log) {
+  private ServiceProcess(Service service, String name, Process process, Path log) {
     this.service = service;
+    this.name = name;
     this.process = process;
     this.log = log;
   }
@@ -40,13 +42,30 @@ final class ServiceProcess implements AutoCloseable {
   static ServiceProcess start(
       Service service, Path home, Path logDir, Map<String, String> config, List<String> jvmOptions)
       throws IOException {
+    return start(service, service.module(), home, logDir, config, jvmOptions);
+  }
+
+  /**
+   * Starts the service's jar as one named instance of it (another gateway replica, say), logging to
+   * {@code NAME.log}.
+   *
+   * @throws IOException if its jar is missing (the checkout is not built) or it cannot start
+   */
+  static ServiceProcess start(
+      Service service,
+      String name,
+      Path home,
+      Path logDir,
+      Map<String, String> config,
+      List<String> jvmOptions)
+      throws IOException {
     Path jar = service.jar(home);
     if (!Files.isRegularFile(jar)) {
       throw new IOException(
           jar + " is missing: build t2i first (./mvnw -B -DskipTests package, or run ./t2i)");
     }
     Files.createDirectories(logDir);
-    Path log = logDir.resolve(service.module() + ".log");
+    Path log = logDir.resolve(name + ".log");
     List<String> command = new ArrayList<>();
     command.add(javaExecutable());
     command.add("-Xmx" + service.maxHeap());
@@ -63,7 +82,7 @@ final class ServiceProcess implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(log.toFile());
     builder.environment().put("OPT_OUT_TRACKING", "true");
-    return new ServiceProcess(service, builder.start(), log);
+    return new ServiceProcess(service, name, builder.start(), log);
   }
 
   private static String javaExecutable() {
@@ -75,6 +94,11 @@ final class ServiceProcess implements AutoCloseable {
 
   Service service() {
     return service;
+  }
+
+  /** The instance's name: the module's, or the replica's. */
+  String name() {
+    return name;
   }
 
   Path log() {
@@ -98,7 +122,7 @@ final class ServiceProcess implements AutoCloseable {
     }
     if (!process.isAlive()) {
       throw new IOException(
-          service.module()
+          name
               + " exited with code "
               + process.exitValue()
               + " while starting; its log "

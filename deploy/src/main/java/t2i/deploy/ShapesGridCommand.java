@@ -50,7 +50,8 @@ final class ShapesGridCommand implements Callable<Integer> {
     List<Subject> all = domain.evaluationSet();
     List<Subject> subjects =
         IntStream.range(0, 12).mapToObj(i -> all.get((i * 9 + i / 3) % 54)).toList();
-    try (GatewaySession session = GatewaySession.open(run.server, run.cluster)) {
+    try (GatewaySession session =
+        GatewaySession.open(run.server, run.apiKey.value(), run.cluster)) {
       Result result =
           ShapesEvaluation.run(
               new GenerateClient(session.channel()),

@@ -3,6 +3,7 @@ package t2i.deploy;
 import java.nio.file.Path;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import t2i.client.ApiKeyOption;
 
 /** Options of the commands that generate with the shapes demo model. */
 final class ShapesRunOptions {
@@ -14,6 +15,8 @@ final class ShapesRunOptions {
   String server;
 
   @Mixin ClusterOptions cluster;
+
+  @Mixin ApiKeyOption apiKey;
 
   @Option(names = "--model", description = "Model name (default ${DEFAULT-VALUE}).")
   String model = "shapes";

@@ -9,12 +9,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import t2i.client.Channels;
 import t2i.client.GenerateClient;
@@ -31,29 +31,22 @@ import t2i.v1.TextToImageGrpc;
  * The whole system as it is deployed: a real broker and Redis, and the four services as separate
  * processes started from their packaged builds, exercised through the public gRPC API.
  */
+@ExtendWith(SharedCluster.class)
 class EndToEndTest {
 
   private static LocalCluster cluster;
   private static ManagedChannel channel;
 
   @BeforeAll
-  static void startCluster() throws Exception {
-    Path home = Path.of(System.getProperty("repo.root"));
-    LocalCluster.Options options =
-        LocalCluster.Options.forCheckout(home)
-            .withLogDir(home.resolve("deploy/target/end-to-end-logs"))
-            .withExtraConfig(Map.of());
-    cluster = LocalCluster.start(options, line -> System.out.println("cluster: " + line));
+  static void connect(LocalCluster shared) {
+    cluster = shared;
     channel = Channels.open(cluster.gatewayAddress());
   }
 
   @AfterAll
-  static void stopCluster() throws InterruptedException {
+  static void disconnect() throws InterruptedException {
     if (channel != null) {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    if (cluster != null) {
-      cluster.close();
     }
   }
 

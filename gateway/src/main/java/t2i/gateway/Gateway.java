@@ -1,24 +1,34 @@
 package t2i.gateway;
 
+import grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus;
+import io.quarkus.grpc.runtime.health.GrpcHealthStorage;
 import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.jboss.logging.Logger;
 import t2i.clip.prompt.PromptTokenizer;
+import t2i.pipeline.config.TopicNames;
 import t2i.pipeline.kafka.KafkaClients;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.model.ModelRegistry;
 import t2i.pipeline.stage.StageConnections;
+import t2i.v1.TextToImageGrpc;
 
 /**
- * The gateway's parts and their lifecycle: connections (topics created if missing), the model list,
- * request validation, job submission, and the job-event listener thread. Created at start-up;
- * closes the listener, then the connections.
+ * The gateway's parts and their lifecycle: API keys (checked first, so a misconfigured gateway
+ * fails before it connects anywhere), connections (topics created if missing), the model list,
+ * request validation, admission and quotas, job intake, the backlog monitor, the health check and
+ * the job-event listener thread. Created at start-up; closes the health check, the listener, the
+ * backlog monitor, then the connections.
  */
 @Startup
 @Singleton
@@ -26,16 +36,32 @@ public class Gateway {
 
   private static final Logger LOG = Logger.getLogger(Gateway.class);
 
+  private final Optional<ApiKeys> apiKeys;
   private final StageConnections connections;
   private final ModelRegistry models;
+  private final ModelCatalog catalog;
   private final RequestValidator validator;
-  private final JobSubmitter submitter;
+  private final JobIntake intake;
+  private final OwnedJobs jobs;
   private final JobViews views;
   private final JobWatchers watchers;
+  private final BacklogMonitor backlog;
   private final JobEventListener listener;
   private final Thread listenerThread;
+  private final DependencyHealth health;
 
-  Gateway(GatewayConfig config) {
+  Gateway(GatewayConfig config, Instance<GrpcHealthStorage> healthStorage) {
+    GatewayConfig.Gateway settings = config.gateway();
+    this.apiKeys =
+        settings.auth().enabled()
+            ? Optional.of(ApiKeys.parse(settings.auth().keys().orElse(List.of())))
+            : Optional.empty();
+    if (apiKeys.isEmpty()) {
+      LOG.warn(
+          "Authentication is off (t2i.gateway.auth.enabled=false): every caller is one anonymous"
+              + " tenant. Turn it on wherever others can reach this port.");
+    }
+    RequestLimits limits = RequestLimits.from(settings);
     try {
       this.models = ModelRegistry.scan(config.models().dir(), config.models().defaultModel());
     } catch (IOException e) {
@@ -49,42 +75,111 @@ public class Gateway {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    this.catalog = ModelCatalog.of(models);
     InstantSource clock = InstantSource.system();
     this.connections = StageConnections.open("gateway", config.kafka(), config.redis(), clock);
-    this.validator =
-        new RequestValidator(
-            config.gateway(), models, tokenizers, config.models().maxPromptChunks());
-    this.submitter =
-        new JobSubmitter(
-            connections.tracker(),
-            connections.publisher(),
-            connections.topics().jobs(),
-            config.gateway().jobTimeout(),
-            clock);
-    this.views = new JobViews(connections.store());
-    this.watchers = new JobWatchers(config.gateway().maxStreams());
-    this.listener =
-        new JobEventListener(
-            KafkaClients.broadcastConsumer(connections.endpoint(), "gateway-events"),
-            connections.topics().events(),
-            watchers);
+    BacklogMonitor startedBacklog = null;
+    DependencyHealth startedHealth = null;
+    try {
+      Duration reconcileInterval =
+          JobEventListener.checkedReconcileInterval(settings.reconcileInterval());
+      this.validator =
+          new RequestValidator(limits, models, tokenizers, config.models().maxPromptChunks());
+      TopicNames topics = connections.topics();
+      GatewayConfig.Admission admission = settings.admission();
+      startedBacklog =
+          new BacklogMonitor(
+              KafkaClients.admin(connections.endpoint(), "gateway-backlog"),
+              List.of(
+                  new BacklogMonitor.Stage(admission.tokenizerGroup(), topics.jobs()),
+                  new BacklogMonitor.Stage(admission.encoderGroup(), topics.tokenized()),
+                  new BacklogMonitor.Stage(admission.diffusionGroup(), topics.encoded())),
+              admission.refreshInterval(),
+              clock);
+      this.backlog = startedBacklog;
+      this.intake =
+          new JobIntake(
+              new JobSubmitter(
+                  connections.tracker(),
+                  connections.publisher(),
+                  topics.jobs(),
+                  settings.publishTimeout()),
+              connections.store(),
+              new RequestIds(connections.redis(), config.redis().jobRetention()),
+              new AdmissionControl(backlog, admission.maxQueuedJobs(), admission.retryAfter()),
+              new TenantQuotas(
+                  connections.redis(),
+                  connections.store(),
+                  settings.quota(),
+                  settings.jobTimeout(),
+                  clock),
+              settings.jobTimeout(),
+              settings.publishTimeout(),
+              clock);
+      this.jobs =
+          new OwnedJobs(connections.store(), connections.tracker(), settings.publishTimeout());
+      this.views = new JobViews(connections.store());
+      this.watchers = new JobWatchers(settings.maxStreams(), settings.quota().retryAfter());
+      startedHealth =
+          new DependencyHealth(
+              () -> "PONG".equals(connections.redis().ping()),
+              backlog::kafkaReachable,
+              serving -> report(healthStorage, serving),
+              settings.healthCheckInterval());
+      this.health = startedHealth;
+      // Last: from here on nothing can fail before the listener takes over its consumer.
+      this.listener =
+          new JobEventListener(
+              KafkaClients.broadcastConsumer(connections.endpoint(), "gateway-events"),
+              topics.events(),
+              watchers,
+              reconcileInterval);
+    } catch (RuntimeException e) {
+      if (startedHealth != null) {
+        startedHealth.close();
+      }
+      if (startedBacklog != null) {
+        startedBacklog.close();
+      }
+      connections.close();
+      throw e;
+    }
+    backlog.start();
     listener.assignAll();
     this.listenerThread = Thread.ofPlatform().name("job-events").unstarted(listener);
     listenerThread.start();
+    health.start();
     LOG.infof(
         "Gateway serving models %s (default %s)", models.names(), models.defaultModel().name());
   }
 
-  ModelRegistry models() {
-    return models;
+  private static void report(Instance<GrpcHealthStorage> storage, boolean serving) {
+    if (storage.isResolvable()) {
+      ServingStatus status = serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+      storage.get().setStatus(GrpcHealthStorage.DEFAULT_SERVICE_NAME, status);
+      storage.get().setStatus(TextToImageGrpc.SERVICE_NAME, status);
+    }
+  }
+
+  /** The accepted API keys; empty when authentication is off. */
+  Optional<ApiKeys> apiKeys() {
+    return apiKeys;
+  }
+
+  ModelCatalog catalog() {
+    return catalog;
   }
 
   RequestValidator validator() {
     return validator;
   }
 
-  JobSubmitter submitter() {
-    return submitter;
+  JobIntake intake() {
+    return intake;
+  }
+
+  OwnedJobs jobs() {
+    return jobs;
   }
 
   JobViews views() {
@@ -101,13 +196,18 @@ public class Gateway {
 
   @PreDestroy
   void close() {
+    health.close();
     listener.close();
     try {
       listenerThread.join(10_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      connections.close();
+      try {
+        backlog.close();
+      } finally {
+        connections.close();
+      }
     }
   }
 }

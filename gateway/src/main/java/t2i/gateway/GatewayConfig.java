@@ -3,6 +3,8 @@ package t2i.gateway;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import t2i.pipeline.config.KafkaSettings;
 import t2i.pipeline.config.ModelSettings;
 import t2i.pipeline.config.RedisSettings;
@@ -40,6 +42,10 @@ public interface GatewayConfig {
     @WithDefault("20000")
     int maxPromptChars();
 
+    /** Largest accepted guidance scale: far beyond this images only saturate. */
+    @WithDefault("100")
+    float maxGuidanceScale();
+
     /** Steps when a request leaves them unset. */
     @WithDefault("25")
     int defaultSteps();
@@ -48,12 +54,108 @@ public interface GatewayConfig {
     @WithDefault("7.5")
     float defaultGuidanceScale();
 
-    /** How long a job may take from submission before it is dropped as EXPIRED. */
+    /**
+     * How long a job may take from submission before it is dropped as EXPIRED. A Generate call with
+     * an earlier deadline gives its job that deadline instead.
+     */
     @WithDefault("PT10M")
     Duration jobTimeout();
 
-    /** Most Generate streams this replica serves at once. */
+    /** Most Generate and WatchJob streams this replica serves at once. */
     @WithDefault("1000")
     int maxStreams();
+
+    /**
+     * Most unary calls (Submit, GetJob, Cancel, ...) this replica works on or holds at once; more
+     * are refused at once instead of waiting in an unbounded queue for a worker thread.
+     */
+    @WithDefault("256")
+    int maxConcurrentCalls();
+
+    /** How long Submit and Generate wait for Kafka to acknowledge a new job. */
+    @WithDefault("PT30S")
+    Duration publishTimeout();
+
+    /** How often each open stream catches up from its job's record, in case it missed an event. */
+    @WithDefault("PT2S")
+    Duration reconcileInterval();
+
+    /** How often the gateway checks that Kafka and Redis answer, for the gRPC health service. */
+    @WithDefault("PT2S")
+    Duration healthCheckInterval();
+
+    Auth auth();
+
+    Quota quota();
+
+    Admission admission();
+  }
+
+  /** API keys and the tenants they stand for. */
+  interface Auth {
+    /**
+     * Whether calls need an API key ({@code authorization: Bearer KEY} or {@code x-api-key: KEY}).
+     * Without authentication every caller is one anonymous tenant.
+     */
+    @WithDefault("true")
+    boolean enabled();
+
+    /**
+     * The accepted keys as {@code TENANT:SHA256HEX}, the hex SHA-256 of the key's UTF-8 bytes: only
+     * hashes are configured. {@code ./t2i api-key TENANT} mints a key and prints its entry.
+     */
+    Optional<List<String>> keys();
+  }
+
+  /** Per-tenant limits, shared by every replica through Redis. */
+  interface Quota {
+    /** Most jobs of one tenant that may be queued or running at once. */
+    @WithDefault("16")
+    int maxJobsInFlight();
+
+    /** Most jobs one tenant may submit per {@link #submissionWindow()}. */
+    @WithDefault("120")
+    int maxSubmissions();
+
+    /** The fixed window over which {@link #maxSubmissions()} counts. */
+    @WithDefault("PT1M")
+    Duration submissionWindow();
+
+    /**
+     * The retry hint sent with a refusal whose end the gateway cannot predict (jobs in flight,
+     * concurrent calls).
+     */
+    @WithDefault("PT5S")
+    Duration retryAfter();
+  }
+
+  /** Admission of new jobs by how far the workers are behind, for all tenants together. */
+  interface Admission {
+    /**
+     * Most accepted jobs that may wait ahead of the diffusion workers (not yet taken by the
+     * tokenizer, the encoder or the diffusion workers); at this many, new jobs are refused.
+     */
+    @WithDefault("1000")
+    long maxQueuedJobs();
+
+    /** How often the consumer lag behind the job topics is measured (in the background). */
+    @WithDefault("PT1S")
+    Duration refreshInterval();
+
+    /** The retry hint sent with an admission refusal. */
+    @WithDefault("PT5S")
+    Duration retryAfter();
+
+    /** Consumer group of the tokenizer service, reading the jobs topic. */
+    @WithDefault("t2i-tokenizer-service")
+    String tokenizerGroup();
+
+    /** Consumer group of the encoder workers, reading the tokenized topic. */
+    @WithDefault("t2i-encoder-worker")
+    String encoderGroup();
+
+    /** Consumer group of the diffusion workers, reading the encoded topic. */
+    @WithDefault("t2i-diffusion-worker")
+    String diffusionGroup();
   }
 }

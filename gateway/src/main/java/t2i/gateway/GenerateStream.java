@@ -17,11 +17,11 @@ import t2i.v1.JobState;
 import t2i.v1.Progress;
 
 /**
- * One client's Generate stream: turns the job's events into API events and sends them as fast as
- * the client reads (gRPC flow control). While the client is slow, consecutive progress events
- * collapse into the latest, so the queue holds at most the job's images, one progress event and the
- * completion. Thread-safe: events, the transport's ready callback and the periodic catch-up may
- * arrive on different threads; sending is serialized.
+ * One client's Generate or WatchJob stream: turns the job's events into API events and sends them
+ * as fast as the client reads (gRPC flow control). While the client is slow, consecutive progress
+ * events collapse into the latest, so the queue holds at most the job's images, one progress event
+ * and the completion. Thread-safe: events, the transport's ready callback and the periodic catch-up
+ * may arrive on different threads; sending is serialized. Leaves the watchers as soon as it ends.
  */
 final class GenerateStream implements JobWatcher {
 
@@ -29,6 +29,7 @@ final class GenerateStream implements JobWatcher {
   private final ServerCallStreamObserver<GenerateEvent> observer;
   private final JobStore store;
   private final JobViews views;
+  private final JobWatchers watchers;
 
   private final Object lock = new Object();
   private final ArrayDeque<GenerateEvent> queue = new ArrayDeque<>();
@@ -43,13 +44,20 @@ final class GenerateStream implements JobWatcher {
       String jobId,
       ServerCallStreamObserver<GenerateEvent> observer,
       JobStore store,
-      JobViews views) {
+      JobViews views,
+      JobWatchers watchers) {
     this.jobId = jobId;
     this.observer = observer;
     this.store = store;
     this.views = views;
+    this.watchers = watchers;
     observer.setOnReadyHandler(this::drain);
-    observer.setOnCancelHandler(() -> done = true);
+    observer.setOnCancelHandler(
+        () -> {
+          done = true;
+          // Frees the stream's place at once, not at the next reconciliation.
+          watchers.remove(this);
+        });
   }
 
   @Override
@@ -94,11 +102,33 @@ final class GenerateStream implements JobWatcher {
     }
   }
 
+  /**
+   * Starts a stream of a job that may have progressed already (WatchJob, a retried Generate): sends
+   * the job's current state, then whatever the record holds. Call after the stream watches the job,
+   * so that nothing that happens meanwhile is missed.
+   */
+  void start() {
+    Optional<JobView> found = store.find(jobId);
+    found
+        .filter(view -> !view.isTerminal())
+        .ifPresent(
+            view ->
+                progress(
+                    view.state(),
+                    view.state() == JobState.DENOISING ? view.step() : 0,
+                    view.state() == JobState.DENOISING ? view.totalSteps() : 0));
+    catchUp(found);
+    drain();
+  }
+
   /** Brings the stream level with the job's record: missing images, the outcome. */
   private void catchUp() {
-    Optional<JobView> found = store.find(jobId);
+    catchUp(store.find(jobId));
+  }
+
+  private void catchUp(Optional<JobView> found) {
     if (found.isEmpty()) {
-      fail(Status.NOT_FOUND.withDescription("job " + jobId + " expired or was removed"));
+      fail(OwnedJobs.notFound(jobId).getStatus());
       return;
     }
     JobView view = found.get();
@@ -200,9 +230,11 @@ final class GenerateStream implements JobWatcher {
         if (failure != null) {
           done = true;
           observer.onError(failure.asRuntimeException());
+          watchers.remove(this);
         } else if (completionQueued) {
           done = true;
           observer.onCompleted();
+          watchers.remove(this);
         }
       }
     }

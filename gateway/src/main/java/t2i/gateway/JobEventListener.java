@@ -24,18 +24,38 @@ final class JobEventListener implements Runnable {
 
   private static final Logger LOG = Logger.getLogger(JobEventListener.class);
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
-  private static final Duration RECONCILE_EVERY = Duration.ofSeconds(2);
   private static final Duration PARTITION_REFRESH_EVERY = Duration.ofSeconds(30);
 
   private final Consumer<String, byte[]> consumer;
   private final String topic;
   private final JobWatchers watchers;
+  private final Duration reconcileEvery;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  JobEventListener(Consumer<String, byte[]> consumer, String topic, JobWatchers watchers) {
+  /**
+   * @param reconcileEvery how often every watcher catches up from its job's record (see {@link
+   *     #checkedReconcileInterval})
+   */
+  JobEventListener(
+      Consumer<String, byte[]> consumer,
+      String topic,
+      JobWatchers watchers,
+      Duration reconcileEvery) {
     this.consumer = consumer;
     this.topic = topic;
     this.watchers = watchers;
+    this.reconcileEvery = reconcileEvery;
+  }
+
+  /**
+   * @throws IllegalArgumentException if the interval is too short to be meant
+   */
+  static Duration checkedReconcileInterval(Duration interval) {
+    if (interval.toMillis() < 10) {
+      throw new IllegalArgumentException(
+          "t2i.gateway.reconcile-interval must be at least 10ms, was " + interval);
+    }
+    return interval;
   }
 
   /** Assigns every partition and positions at the end; call before {@link #run()}. */
@@ -49,7 +69,7 @@ final class JobEventListener implements Runnable {
 
   @Override
   public void run() {
-    long nextReconcile = System.nanoTime() + RECONCILE_EVERY.toNanos();
+    long nextReconcile = System.nanoTime() + reconcileEvery.toNanos();
     long nextRefresh = System.nanoTime() + PARTITION_REFRESH_EVERY.toNanos();
     try {
       while (!closed.get()) {
@@ -59,7 +79,7 @@ final class JobEventListener implements Runnable {
         long now = System.nanoTime();
         if (now - nextReconcile >= 0) {
           watchers.reconcileAll();
-          nextReconcile = now + RECONCILE_EVERY.toNanos();
+          nextReconcile = now + reconcileEvery.toNanos();
         }
         if (now - nextRefresh >= 0) {
           addNewPartitions();

@@ -2,8 +2,6 @@ package t2i.gateway;
 
 import io.grpc.Status;
 import java.time.Duration;
-import java.time.InstantSource;
-import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -12,52 +10,34 @@ import t2i.pipeline.job.JobTracker;
 import t2i.pipeline.kafka.Publisher;
 import t2i.pipeline.v1.JobSpec;
 import t2i.pipeline.v1.JobSubmitted;
-import t2i.v1.GenerateRequest;
 import t2i.v1.JobState;
 
 /**
- * Accepts validated requests as jobs: records the job in Redis, then publishes it and waits until
- * Kafka has it on every in-sync replica. Only then is the job accepted: a caller who gets a job id
- * can rely on the job running. Thread-safe.
+ * Records admitted jobs in Redis, then publishes them and waits until Kafka has them on every
+ * in-sync replica. Only then is a job accepted: a caller who gets a job id can rely on the job
+ * running. Thread-safe.
  */
 final class JobSubmitter {
 
   private static final Logger LOG = Logger.getLogger(JobSubmitter.class);
-  private static final Duration PUBLISH_TIMEOUT = Duration.ofSeconds(30);
 
   private final JobTracker tracker;
   private final Publisher publisher;
   private final String jobsTopic;
-  private final Duration jobTimeout;
-  private final InstantSource clock;
+  private final Duration publishTimeout;
 
-  JobSubmitter(
-      JobTracker tracker,
-      Publisher publisher,
-      String jobsTopic,
-      Duration jobTimeout,
-      InstantSource clock) {
+  JobSubmitter(JobTracker tracker, Publisher publisher, String jobsTopic, Duration publishTimeout) {
     this.tracker = tracker;
     this.publisher = publisher;
     this.jobsTopic = jobsTopic;
-    this.jobTimeout = jobTimeout;
-    this.clock = clock;
+    this.publishTimeout = publishTimeout;
   }
 
-  /** Records a job for a resolved request; it is not yet published. */
-  JobSpec record(GenerateRequest resolved) {
-    long now = clock.millis();
-    JobSpec spec =
-        JobSpec.newBuilder()
-            .setJobId(UUID.randomUUID().toString())
-            .setRequest(resolved)
-            .setAcceptedAtUnixMs(now)
-            .setDeadlineUnixMs(now + jobTimeout.toMillis())
-            .build();
+  /** Records a job as QUEUED; it is not yet published. */
+  void record(JobSpec spec) {
     if (!tracker.store().create(spec)) {
       throw Status.INTERNAL.withDescription("job id collision; retry").asRuntimeException();
     }
-    return spec;
   }
 
   /**
@@ -70,13 +50,18 @@ final class JobSubmitter {
     try {
       publisher
           .send(jobsTopic, spec.getJobId(), JobSubmitted.newBuilder().setSpec(spec).build())
-          .get(PUBLISH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+          .get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw unavailable(spec, e);
     } catch (ExecutionException | TimeoutException e) {
       throw unavailable(spec, e);
     }
+  }
+
+  /** Ends a recorded job that will not be published, so that nothing waits for it. */
+  void abandon(JobSpec spec, String reason) {
+    tracker.finish(spec.getJobId(), JobState.FAILED, reason);
   }
 
   private RuntimeException unavailable(JobSpec spec, Exception cause) {

@@ -1,6 +1,6 @@
 package t2i.gateway;
 
-import io.grpc.Status;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,20 +20,24 @@ final class JobWatchers {
   private final Map<String, Set<JobWatcher>> byJob = new ConcurrentHashMap<>();
   private final AtomicInteger count = new AtomicInteger();
   private final int maxWatchers;
+  private final Duration retryAfter;
 
-  JobWatchers(int maxWatchers) {
+  /**
+   * @param retryAfter the retry hint of a refused watcher
+   */
+  JobWatchers(int maxWatchers, Duration retryAfter) {
     this.maxWatchers = maxWatchers;
+    this.retryAfter = retryAfter;
   }
 
   void add(JobWatcher watcher) {
     if (count.incrementAndGet() > maxWatchers) {
       count.decrementAndGet();
-      throw Status.RESOURCE_EXHAUSTED
-          .withDescription(
-              "this gateway already serves "
-                  + maxWatchers
-                  + " streams (t2i.gateway.max-streams); retry later or use Submit and GetJob")
-          .asRuntimeException();
+      throw Refusals.resourceExhausted(
+          "this gateway already serves "
+              + maxWatchers
+              + " streams (t2i.gateway.max-streams); retry later or use Submit and GetJob",
+          retryAfter);
     }
     byJob.computeIfAbsent(watcher.jobId(), k -> new CopyOnWriteArraySet<>()).add(watcher);
   }

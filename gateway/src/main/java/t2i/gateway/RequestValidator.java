@@ -1,13 +1,16 @@
 package t2i.gateway;
 
+import com.google.protobuf.UnknownFieldSet;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import t2i.clip.prompt.PromptTokenizer;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.model.ModelRegistry;
 import t2i.v1.GenerateRequest;
+import t2i.v1.Scheduler;
 
 /**
  * Checks a request against the service's limits and fills in every default, so that every stage
@@ -16,13 +19,19 @@ import t2i.v1.GenerateRequest;
  */
 final class RequestValidator {
 
-  /** Guidance far beyond this only saturates images; it is almost certainly a mistake. */
-  static final float MAX_GUIDANCE = 100f;
+  /** Longest request id, as the API documents it. */
+  static final int MAX_REQUEST_ID_CHARS = 128;
+
+  /** Longest job id accepted in GetJob, WatchJob and Cancel; the gateway's ids are 36. */
+  static final int MAX_JOB_ID_CHARS = 128;
+
+  /** How much of a caller's value an error message repeats. */
+  private static final int ECHO_CHARS = 64;
 
   /** Seeds drawn for requests without one stay exact in JSON clients (below 2^53). */
   private static final long RANDOM_SEED_BOUND = 1L << 53;
 
-  private final GatewayConfig.Gateway limits;
+  private final RequestLimits limits;
   private final ModelRegistry models;
   private final Map<String, PromptTokenizer> tokenizers;
   private final int maxChunks;
@@ -32,7 +41,7 @@ final class RequestValidator {
    * @param maxChunks most text-encoder windows a prompt may fill
    */
   RequestValidator(
-      GatewayConfig.Gateway limits,
+      RequestLimits limits,
       ModelRegistry models,
       Map<String, PromptTokenizer> tokenizers,
       int maxChunks) {
@@ -53,7 +62,11 @@ final class RequestValidator {
         .orElseThrow(
             () ->
                 notFound(
-                    "model '" + name + "' does not exist; available models: " + models.names()));
+                    "model "
+                        + echo(name)
+                        + " does not exist; available models: "
+                        + models.names()
+                        + " (ListModels)"));
   }
 
   PromptTokenizer tokenizer(ModelDirectory model) {
@@ -65,10 +78,27 @@ final class RequestValidator {
   }
 
   /**
-   * @return the request as it will run: model, size, steps, guidance, seed and count resolved
+   * @return the request as it will run: model, size, steps, guidance, seed and count resolved,
+   *     fields this server does not know dropped
    * @throws StatusRuntimeException INVALID_ARGUMENT for a bad field, NOT_FOUND for an unknown model
    */
   GenerateRequest resolve(GenerateRequest request) {
+    if (request.getRequestId().length() > MAX_REQUEST_ID_CHARS) {
+      throw invalid(
+          "request_id is "
+              + request.getRequestId().length()
+              + " characters long; at most "
+              + MAX_REQUEST_ID_CHARS
+              + " are accepted");
+    }
+    if (request.getScheduler() == Scheduler.UNRECOGNIZED) {
+      throw invalid(
+          "scheduler "
+              + request.getSchedulerValue()
+              + " is not a scheduler this server knows; use one of "
+              + Arrays.stream(Scheduler.values()).filter(s -> s != Scheduler.UNRECOGNIZED).toList()
+              + " (SCHEDULER_UNSPECIFIED: the model's own)");
+    }
     ModelDirectory model = model(request.getModel());
     String prompt = request.getPrompt();
     if (prompt.isBlank()) {
@@ -94,11 +124,11 @@ final class RequestValidator {
     }
     float guidance =
         request.hasGuidanceScale() ? request.getGuidanceScale() : limits.defaultGuidanceScale();
-    if (!Float.isFinite(guidance) || guidance < 0f || guidance > MAX_GUIDANCE) {
+    if (!Float.isFinite(guidance) || guidance < 0f || guidance > limits.maxGuidanceScale()) {
       throw invalid(
           "guidance_scale must be a finite number between 0 and "
-              + MAX_GUIDANCE
-              + " (values <= 1 turn guidance off); was "
+              + limits.maxGuidanceScale()
+              + " (t2i.gateway.max-guidance-scale; values <= 1 turn guidance off); was "
               + request.getGuidanceScale());
     }
     int count = request.getCount() == 0 ? 1 : request.getCount();
@@ -121,7 +151,36 @@ final class RequestValidator {
         .setGuidanceScale(guidance)
         .setSeed(seed)
         .setCount(count)
+        .setUnknownFields(UnknownFieldSet.getDefaultInstance())
         .build();
+  }
+
+  /**
+   * Checks a job id given to GetJob, WatchJob or Cancel.
+   *
+   * @throws StatusRuntimeException INVALID_ARGUMENT if it is empty or too long to be a job id
+   */
+  static String requireJobId(String jobId) {
+    if (jobId.isBlank()) {
+      throw invalid("job_id must not be empty; Submit and Generate return it");
+    }
+    if (jobId.length() > MAX_JOB_ID_CHARS) {
+      throw invalid(
+          "job_id "
+              + echo(jobId)
+              + " is not a job id: it is longer than "
+              + MAX_JOB_ID_CHARS
+              + " characters");
+    }
+    return jobId;
+  }
+
+  /** A caller's value quoted for an error message, cut short so the message stays small. */
+  static String echo(String value) {
+    if (value.length() <= ECHO_CHARS) {
+      return "'" + value + "'";
+    }
+    return "'" + value.substring(0, ECHO_CHARS) + "...' (" + value.length() + " characters)";
   }
 
   /** Checks that a prompt fits the windows the text encoder will run on. */

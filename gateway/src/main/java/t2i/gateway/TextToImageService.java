@@ -1,5 +1,7 @@
 package t2i.gateway;
 
+import io.grpc.BindableService;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -12,21 +14,26 @@ import t2i.pipeline.job.JobView;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.v1.JobSpec;
 import t2i.v1.Accepted;
+import t2i.v1.CancelRequest;
 import t2i.v1.GenerateEvent;
 import t2i.v1.GenerateRequest;
 import t2i.v1.GetJobRequest;
 import t2i.v1.Job;
+import t2i.v1.ListModelsRequest;
+import t2i.v1.ListModelsResponse;
 import t2i.v1.SubmitResponse;
 import t2i.v1.TextToImageGrpc;
 import t2i.v1.TokenizeRequest;
 import t2i.v1.TokenizeResponse;
+import t2i.v1.WatchJobRequest;
 
 /**
- * The public gRPC API. Calls block on Redis and on Kafka acknowledgements, so they run on worker
- * threads ({@code @Blocking}), never on the event loop.
+ * The public gRPC API. Every call runs as the tenant its API key stands for ({@link
+ * ApiKeyInterceptor}) and sees only that tenant's jobs. Calls block on Redis and on Kafka
+ * acknowledgements, so they run on worker threads ({@code @Blocking}), never on the event loop.
  */
 @GrpcService
-public class TextToImageService extends TextToImageGrpc.TextToImageImplBase {
+public class TextToImageService implements TextToImageGrpc.AsyncService, BindableService {
 
   private static final Logger LOG = Logger.getLogger(TextToImageService.class);
 
@@ -37,39 +44,71 @@ public class TextToImageService extends TextToImageGrpc.TextToImageImplBase {
   }
 
   @Override
+  public ServerServiceDefinition bindService() {
+    return DecodingGuard.guard(TextToImageGrpc.bindService(this));
+  }
+
+  @Override
   @Blocking
   public void generate(GenerateRequest request, StreamObserver<GenerateEvent> responses) {
     try {
+      CallScope scope = CallScope.current();
       GenerateRequest resolved = gateway.validator().resolve(request);
-      JobSpec spec = gateway.submitter().record(resolved);
-      GenerateStream stream =
-          new GenerateStream(
-              spec.getJobId(),
-              (ServerCallStreamObserver<GenerateEvent>) responses,
-              gateway.connections().store(),
-              gateway.views());
-      // Watch before publishing, so that no event of the job can pass unseen.
-      gateway.watchers().add(stream);
-      try {
-        gateway.submitter().publish(spec);
-      } catch (RuntimeException e) {
-        gateway.watchers().remove(stream);
-        throw e;
+      // The caller waits on this call for the images: past its deadline nobody wants them.
+      JobIntake.Intake intake =
+          gateway.intake().open(scope.tenant(), request, resolved, scope.deadline());
+      switch (intake) {
+        case JobIntake.Fresh fresh -> streamNewJob(fresh, responses);
+        case JobIntake.Existing existing -> streamExistingJob(existing.job(), responses);
       }
-      stream.accepted(
-          Accepted.newBuilder().setJobId(spec.getJobId()).setEffectiveRequest(resolved).build());
     } catch (RuntimeException e) {
       responses.onError(toStatus(e));
     }
+  }
+
+  /** Watches a new job, publishes it, then tells the client it was accepted. */
+  private void streamNewJob(JobIntake.Fresh fresh, StreamObserver<GenerateEvent> responses) {
+    JobSpec spec = fresh.spec();
+    GenerateStream stream;
+    try {
+      stream = watch(spec.getJobId(), responses);
+    } catch (RuntimeException e) {
+      gateway.intake().abandon(fresh);
+      throw e;
+    }
+    try {
+      gateway.intake().publish(fresh);
+    } catch (RuntimeException e) {
+      gateway.watchers().remove(stream);
+      throw e;
+    }
+    stream.accepted(accepted(spec));
+  }
+
+  /** A retried Generate: the first attempt's job, from wherever it is now. */
+  private void streamExistingJob(JobView job, StreamObserver<GenerateEvent> responses) {
+    GenerateStream stream = watch(job.spec().getJobId(), responses);
+    stream.accepted(accepted(job.spec()));
+    stream.start();
   }
 
   @Override
   @Blocking
   public void submit(GenerateRequest request, StreamObserver<SubmitResponse> response) {
     try {
-      JobSpec spec = gateway.submitter().record(gateway.validator().resolve(request));
-      gateway.submitter().publish(spec);
-      response.onNext(SubmitResponse.newBuilder().setJobId(spec.getJobId()).build());
+      String tenant = CallScope.current().tenant();
+      GenerateRequest resolved = gateway.validator().resolve(request);
+      // Submit returns at once: its deadline bounds the call, not the job.
+      JobIntake.Intake intake = gateway.intake().open(tenant, request, resolved, Optional.empty());
+      String jobId =
+          switch (intake) {
+            case JobIntake.Fresh fresh -> {
+              gateway.intake().publish(fresh);
+              yield fresh.spec().getJobId();
+            }
+            case JobIntake.Existing existing -> existing.job().spec().getJobId();
+          };
+      response.onNext(SubmitResponse.newBuilder().setJobId(jobId).build());
       response.onCompleted();
     } catch (RuntimeException e) {
       response.onError(toStatus(e));
@@ -80,23 +119,48 @@ public class TextToImageService extends TextToImageGrpc.TextToImageImplBase {
   @Blocking
   public void getJob(GetJobRequest request, StreamObserver<Job> response) {
     try {
-      if (request.getJobId().isBlank()) {
-        throw RequestValidator.invalid("job_id must not be empty");
-      }
-      Optional<JobView> view = gateway.connections().store().find(request.getJobId());
-      Optional<Job> job = view.flatMap(v -> gateway.views().withImages(v));
-      if (job.isEmpty()) {
-        throw RequestValidator.notFound(
-            "job "
-                + request.getJobId()
-                + " does not exist or its results have expired; results are kept for the"
-                + " configured retention (t2i.redis.job-retention)");
-      }
-      response.onNext(job.get());
+      JobView view = gateway.jobs().find(CallScope.current().tenant(), request.getJobId());
+      Job job =
+          gateway
+              .views()
+              .withImages(view)
+              .orElseThrow(() -> OwnedJobs.notFound(request.getJobId()));
+      response.onNext(job);
       response.onCompleted();
     } catch (RuntimeException e) {
       response.onError(toStatus(e));
     }
+  }
+
+  @Override
+  @Blocking
+  public void watchJob(WatchJobRequest request, StreamObserver<GenerateEvent> responses) {
+    try {
+      JobView view = gateway.jobs().find(CallScope.current().tenant(), request.getJobId());
+      watch(view.spec().getJobId(), responses).start();
+    } catch (RuntimeException e) {
+      responses.onError(toStatus(e));
+    }
+  }
+
+  @Override
+  @Blocking
+  public void cancel(CancelRequest request, StreamObserver<Job> response) {
+    try {
+      JobView view = gateway.jobs().cancel(CallScope.current().tenant(), request.getJobId());
+      Job job = gateway.views().withImages(view).orElseGet(() -> gateway.views().summary(view));
+      response.onNext(job);
+      response.onCompleted();
+    } catch (RuntimeException e) {
+      response.onError(toStatus(e));
+    }
+  }
+
+  @Override
+  @Blocking
+  public void listModels(ListModelsRequest request, StreamObserver<ListModelsResponse> response) {
+    response.onNext(gateway.catalog().response());
+    response.onCompleted();
   }
 
   @Override
@@ -116,6 +180,27 @@ public class TextToImageService extends TextToImageGrpc.TextToImageImplBase {
     } catch (RuntimeException e) {
       response.onError(toStatus(e));
     }
+  }
+
+  /** Opens a stream of a job's events on this call; it watches the job from now on. */
+  private GenerateStream watch(String jobId, StreamObserver<GenerateEvent> responses) {
+    GenerateStream stream =
+        new GenerateStream(
+            jobId,
+            (ServerCallStreamObserver<GenerateEvent>) responses,
+            gateway.connections().store(),
+            gateway.views(),
+            gateway.watchers());
+    // Watch before anything can happen to the job, so that no event of it passes unseen.
+    gateway.watchers().add(stream);
+    return stream;
+  }
+
+  private static Accepted accepted(JobSpec spec) {
+    return Accepted.newBuilder()
+        .setJobId(spec.getJobId())
+        .setEffectiveRequest(spec.getRequest())
+        .build();
   }
 
   /** Client errors pass through; anything else is logged and reported without internals. */

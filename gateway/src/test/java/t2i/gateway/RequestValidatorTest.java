@@ -7,7 +7,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
@@ -21,53 +20,9 @@ class RequestValidatorTest {
 
   private static RequestValidator validator;
 
-  /** The defaults of {@link GatewayConfig.Gateway}, spelled out. */
-  static final class Limits implements GatewayConfig.Gateway {
-    @Override
-    public int maxWidth() {
-      return 1024;
-    }
-
-    @Override
-    public int maxHeight() {
-      return 768;
-    }
-
-    @Override
-    public int maxSteps() {
-      return 150;
-    }
-
-    @Override
-    public int maxCount() {
-      return 8;
-    }
-
-    @Override
-    public int maxPromptChars() {
-      return 1000;
-    }
-
-    @Override
-    public int defaultSteps() {
-      return 25;
-    }
-
-    @Override
-    public float defaultGuidanceScale() {
-      return 7.5f;
-    }
-
-    @Override
-    public Duration jobTimeout() {
-      return Duration.ofMinutes(10);
-    }
-
-    @Override
-    public int maxStreams() {
-      return 10;
-    }
-  }
+  /** Limits close to the defaults, with some smaller so that tests can reach them. */
+  private static final RequestLimits LIMITS =
+      new RequestLimits(1024, 768, 150, 8, 1000, 100f, 25, 7.5f);
 
   @BeforeAll
   static void setUp() throws IOException {
@@ -75,7 +30,7 @@ class RequestValidatorTest {
     PromptTokenizer tokenizer = PromptTokenizer.load(models.resolve("tokenizer"));
     validator =
         new RequestValidator(
-            new Limits(),
+            LIMITS,
             ModelRegistry.scan(models, Optional.empty()),
             Map.of("tiny-random", tokenizer),
             2);

@@ -1,0 +1,44 @@
+package t2i.gateway;
+
+import com.google.protobuf.Any;
+import com.google.rpc.Code;
+import com.google.rpc.RetryInfo;
+import io.grpc.Metadata;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import java.time.Duration;
+
+/**
+ * Refusals of work the gateway has no room for: {@code RESOURCE_EXHAUSTED} with a description that
+ * names the limit and its configuration key, and a retry hint twice over: a {@code
+ * google.rpc.RetryInfo} detail for clients that read rich errors, and a plain {@code
+ * retry-after-ms} trailer for those that do not.
+ */
+final class Refusals {
+
+  /** Milliseconds after which a retry may succeed, as a decimal string. */
+  static final Metadata.Key<String> RETRY_AFTER_MS =
+      Metadata.Key.of("retry-after-ms", Metadata.ASCII_STRING_MARSHALLER);
+
+  private Refusals() {}
+
+  static StatusRuntimeException resourceExhausted(String description, Duration retryAfter) {
+    long millis = Math.max(1, retryAfter.toMillis());
+    com.google.rpc.Status status =
+        com.google.rpc.Status.newBuilder()
+            .setCode(Code.RESOURCE_EXHAUSTED_VALUE)
+            .setMessage(description)
+            .addDetails(
+                Any.pack(
+                    RetryInfo.newBuilder()
+                        .setRetryDelay(
+                            com.google.protobuf.Duration.newBuilder()
+                                .setSeconds(millis / 1000)
+                                .setNanos((int) (millis % 1000) * 1_000_000))
+                        .build()))
+            .build();
+    Metadata trailers = new Metadata();
+    trailers.put(RETRY_AFTER_MS, Long.toString(millis));
+    return StatusProto.toStatusRuntimeException(status, trailers);
+  }
+}
