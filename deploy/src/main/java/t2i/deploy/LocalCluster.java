@@ -65,6 +65,11 @@ public final class LocalCluster implements AutoCloseable {
       return new Options(home, modelsDir, defaultModel, port, logDir, startTimeout, extraConfig);
     }
 
+    public Options withDefaultModel(String model) {
+      return new Options(
+          home, modelsDir, Optional.of(model), grpcPort, logDir, startTimeout, extraConfig);
+    }
+
     public Options withLogDir(Path dir) {
       return new Options(home, modelsDir, defaultModel, grpcPort, dir, startTimeout, extraConfig);
     }

@@ -64,6 +64,8 @@ final class SharedCluster implements ParameterResolver {
     LocalCluster.Options options =
         LocalCluster.Options.forCheckout(home)
             .withLogDir(home.resolve("deploy/target/end-to-end-logs"))
+            // The tests ask for sizes and step counts any model must take: the tiny one is fastest.
+            .withDefaultModel("tiny-random")
             .withExtraConfig(Map.of());
     try {
       return LocalCluster.start(options, line -> System.out.println("cluster: " + line));
