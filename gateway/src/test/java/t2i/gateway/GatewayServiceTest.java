@@ -12,32 +12,18 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
-import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import redis.clients.jedis.UnifiedJedis;
 import t2i.local.LocalStackTestResource;
 import t2i.local.TopicProbe;
-import t2i.pipeline.job.JobStore;
-import t2i.pipeline.job.JobTracker;
-import t2i.pipeline.job.RedisKeys;
-import t2i.pipeline.kafka.KafkaClients;
-import t2i.pipeline.kafka.KafkaEndpoint;
-import t2i.pipeline.kafka.Publisher;
-import t2i.pipeline.stage.StageConnections;
-import t2i.pipeline.v1.ImageReady;
 import t2i.pipeline.v1.JobSubmitted;
 import t2i.v1.GenerateEvent;
 import t2i.v1.GenerateRequest;
@@ -59,7 +45,6 @@ import t2i.v1.TokenizeResponse;
 class GatewayServiceTest {
 
   private static final Duration WAIT = Duration.ofSeconds(30);
-  private static final byte[] PNG = {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3};
 
   @GrpcClient("t2i")
   Channel channel;
@@ -69,90 +54,24 @@ class GatewayServiceTest {
 
   @Inject GatewayConfig config;
 
-  private KafkaProducer<String, byte[]> producer;
-  private UnifiedJedis redis;
-  private JobStore store;
-  private JobTracker stages;
+  private TestStages stages;
 
   @BeforeEach
   void connect() {
     blocking = TextToImageGrpc.newBlockingStub(channel);
     async = TextToImageGrpc.newStub(channel);
-    producer = KafkaClients.producer(KafkaEndpoint.from(config.kafka()), "test-stages");
-    redis = StageConnections.openRedis(config.redis().url());
-    store = new JobStore(redis, Duration.ofMinutes(5), InstantSource.system());
-    stages =
-        new JobTracker(
-            store,
-            new Publisher(producer, Runnable::run),
-            config.kafka().topics().events(),
-            InstantSource.system());
+    stages = new TestStages(config);
   }
 
   @AfterEach
   void disconnect() {
-    redis.close();
-    producer.close();
+    stages.close();
   }
 
-  /** Collects a Generate stream's events and its end. */
-  private static final class Recorder implements StreamObserver<GenerateEvent> {
-    final List<GenerateEvent> events = new CopyOnWriteArrayList<>();
-    final AtomicReference<Throwable> error = new AtomicReference<>();
-    volatile boolean completed;
-
-    @Override
-    public void onNext(GenerateEvent event) {
-      events.add(event);
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      error.set(t);
-    }
-
-    @Override
-    public void onCompleted() {
-      completed = true;
-    }
-
-    boolean ended() {
-      return completed || error.get() != null;
-    }
-
-    String jobId() {
-      await().atMost(WAIT).until(() -> !events.isEmpty() || error.get() != null);
-      assertThat(events.getFirst().hasAccepted()).isTrue();
-      return events.getFirst().getAccepted().getJobId();
-    }
-  }
-
-  private Recorder generate(GenerateRequest request) {
-    Recorder recorder = new Recorder();
+  private StreamRecorder generate(GenerateRequest request) {
+    StreamRecorder recorder = new StreamRecorder();
     async.generate(request, recorder);
     return recorder;
-  }
-
-  private void runToSuccess(String jobId, int images) {
-    stages.advance(jobId, JobState.TOKENIZING).join();
-    stages.advance(jobId, JobState.ENCODING).join();
-    stages.advance(jobId, JobState.DENOISING).join();
-    stages.progress(jobId, 1, 2).join();
-    stages.progress(jobId, 2, 2).join();
-    for (int i = 0; i < images; i++) {
-      stages.image(jobId, image(jobId, i), PNG).join();
-    }
-    stages.finish(jobId, JobState.SUCCEEDED, "").join();
-  }
-
-  private static ImageReady image(String jobId, int index) {
-    return ImageReady.newBuilder()
-        .setIndex(index)
-        .setSeed(100 + index)
-        .setWidth(64)
-        .setHeight(64)
-        .setPngRedisKey(RedisKeys.png(jobId, index))
-        .build();
   }
 
   @Test
@@ -169,16 +88,17 @@ class GatewayServiceTest {
       assertThat(resolved.hasSeed()).isTrue();
       assertThat(published.getSpec().getDeadlineUnixMs())
           .isGreaterThan(published.getSpec().getAcceptedAtUnixMs());
-      assertThat(store.state(response.getJobId())).contains(JobState.QUEUED);
+      assertThat(stages.store.state(response.getJobId())).contains(JobState.QUEUED);
     }
   }
 
   @Test
   void generate_streamsAcceptedProgressImagesThenCompletes() {
-    Recorder stream = generate(GenerateRequest.newBuilder().setPrompt("x").setCount(2).build());
-    String jobId = stream.jobId();
+    StreamRecorder stream =
+        generate(GenerateRequest.newBuilder().setPrompt("x").setCount(2).build());
+    String jobId = stream.acceptedJobId();
 
-    runToSuccess(jobId, 2);
+    stages.runToSuccess(jobId, 2);
 
     await().atMost(WAIT).until(stream::ended);
     assertThat(stream.error.get()).isNull();
@@ -187,7 +107,8 @@ class GatewayServiceTest {
     assertThat(events.stream().filter(GenerateEvent::hasImage).map(GenerateEvent::getImage))
         .extracting(i -> i.getIndex(), i -> i.getSeed(), i -> i.getPng())
         .containsExactly(
-            tuple(0, 100L, ByteString.copyFrom(PNG)), tuple(1, 101L, ByteString.copyFrom(PNG)));
+            tuple(0, 100L, ByteString.copyFrom(TestStages.PNG)),
+            tuple(1, 101L, ByteString.copyFrom(TestStages.PNG)));
     assertThat(events.stream().filter(GenerateEvent::hasProgress).map(GenerateEvent::getProgress))
         .isNotEmpty()
         .allSatisfy(p -> assertThat(p.getStep()).isLessThanOrEqualTo(2));
@@ -199,13 +120,13 @@ class GatewayServiceTest {
   @Test
   void getJob_afterSuccess_returnsTheImagesAndEveryTransition() {
     String jobId = blocking.submit(GenerateRequest.newBuilder().setPrompt("x").build()).getJobId();
-    runToSuccess(jobId, 1);
+    stages.runToSuccess(jobId, 1);
 
     Job job = blocking.getJob(GetJobRequest.newBuilder().setJobId(jobId).build());
 
     assertThat(job.getState()).isEqualTo(JobState.SUCCEEDED);
     assertThat(job.getImagesList()).hasSize(1);
-    assertThat(job.getImages(0).getPng()).isEqualTo(ByteString.copyFrom(PNG));
+    assertThat(job.getImages(0).getPng()).isEqualTo(ByteString.copyFrom(TestStages.PNG));
     assertThat(job.getTransitionsList())
         .extracting(t -> t.getState())
         .containsExactly(
@@ -218,10 +139,10 @@ class GatewayServiceTest {
 
   @Test
   void generate_failedJob_endsTheStreamWithTheReason() {
-    Recorder stream = generate(GenerateRequest.newBuilder().setPrompt("x").build());
-    String jobId = stream.jobId();
+    StreamRecorder stream = generate(GenerateRequest.newBuilder().setPrompt("x").build());
+    String jobId = stream.acceptedJobId();
 
-    stages.finish(jobId, JobState.FAILED, "the model ran out of memory").join();
+    stages.finish(jobId, JobState.FAILED, "the model ran out of memory");
 
     await().atMost(WAIT).until(stream::ended);
     Status status = Status.fromThrowable(stream.error.get());
@@ -231,12 +152,12 @@ class GatewayServiceTest {
 
   @Test
   void generate_eventsMissed_catchesUpFromTheJobRecord() {
-    Recorder stream = generate(GenerateRequest.newBuilder().setPrompt("x").build());
-    String jobId = stream.jobId();
+    StreamRecorder stream = generate(GenerateRequest.newBuilder().setPrompt("x").build());
+    String jobId = stream.acceptedJobId();
 
     // Written to the record only, as if the events were lost.
-    store.putImage(jobId, image(jobId, 0), PNG);
-    store.finish(jobId, JobState.SUCCEEDED, "");
+    stages.store.putImage(jobId, TestStages.imageReady(jobId, 0), TestStages.PNG);
+    stages.store.finish(jobId, JobState.SUCCEEDED, "");
 
     await().atMost(WAIT).until(stream::ended);
     assertThat(stream.error.get()).isNull();
@@ -316,7 +237,7 @@ class GatewayServiceTest {
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
-    Recorder stream =
+    StreamRecorder stream =
         generate(GenerateRequest.newBuilder().setPrompt("x").setModel("sd-99").build());
     await().atMost(WAIT).until(stream::ended);
     assertThat(Status.fromThrowable(stream.error.get()).getCode()).isEqualTo(Status.Code.NOT_FOUND);
