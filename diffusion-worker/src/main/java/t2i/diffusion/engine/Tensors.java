@@ -13,12 +13,21 @@ public final class Tensors {
 
   private Tensors() {}
 
-  /** A tensor of {@code data} in the model's float type (fp32 or fp16). */
+  /**
+   * A tensor of {@code data} in the model's float type (fp32 or fp16); fp32 data goes through
+   * {@code buffers} slot {@code slot}, which must not be reused before the tensor is closed.
+   */
   public static NDArray floats(
-      NDManager manager, float[] data, Shape shape, ElementType type, String name) {
+      NDManager manager,
+      InputBuffers buffers,
+      int slot,
+      float[] data,
+      Shape shape,
+      ElementType type,
+      String name) {
     NDArray array =
         switch (type) {
-          case FLOAT -> manager.create(data, shape);
+          case FLOAT -> manager.create(buffers.fill(slot, data), shape, DataType.FLOAT32);
           case FLOAT16 -> manager.create(HalfFloats.toHalf(data), shape, DataType.FLOAT16);
           default ->
               throw new IllegalArgumentException(

@@ -33,6 +33,7 @@ public final class Unet implements AutoCloseable {
   private final TensorSpec context;
   private final String output;
   private final int fixedBatch;
+  private final InputBuffers buffers = new InputBuffers(3);
 
   private Unet(OnnxComponent component) {
     this.component = component;
@@ -169,6 +170,8 @@ public final class Unet implements AutoCloseable {
                   SAMPLE,
                   Tensors.floats(
                       manager,
+                      buffers,
+                      0,
                       latents,
                       new Shape(batch, channels, height, width),
                       sample.type(),
@@ -178,6 +181,8 @@ public final class Unet implements AutoCloseable {
                   CONTEXT,
                   Tensors.floats(
                       manager,
+                      buffers,
+                      1,
                       context,
                       new Shape(batch, sequence, hidden),
                       this.context.type(),
@@ -224,7 +229,7 @@ public final class Unet implements AutoCloseable {
             for (int i = 0; i < n; i++) {
               values[i] = (float) timesteps[i];
             }
-            yield Tensors.floats(manager, values, shape, timestep.type(), TIMESTEP);
+            yield Tensors.floats(manager, buffers, 2, values, shape, timestep.type(), TIMESTEP);
           }
           case DOUBLE -> {
             ByteBuffer values = ByteBuffer.allocateDirect(n * 8).order(ByteOrder.nativeOrder());

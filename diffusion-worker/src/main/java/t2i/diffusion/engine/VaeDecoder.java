@@ -21,6 +21,7 @@ public final class VaeDecoder implements AutoCloseable {
   private final TensorSpec latent;
   private final String output;
   private final int fixedBatch;
+  private final InputBuffers buffers = new InputBuffers(1);
 
   private VaeDecoder(OnnxComponent component) {
     this.component = component;
@@ -83,6 +84,8 @@ public final class VaeDecoder implements AutoCloseable {
               new NDList(
                   Tensors.floats(
                       manager,
+                      buffers,
+                      0,
                       latents,
                       new Shape(batch, channels, height, width),
                       latent.type(),
