@@ -498,6 +498,8 @@ final class DenoisingEngine implements AutoCloseable {
         return;
       }
       endedElsewhere.putAll(status.ended(List.copyOf(activeIds)));
+      // A job that finished while it was being looked up is no longer anyone's concern.
+      endedElsewhere.keySet().retainAll(activeIds);
     } catch (RuntimeException e) {
       LOG.warnf(e, "Could not check whether running jobs were cancelled; will retry");
     }
