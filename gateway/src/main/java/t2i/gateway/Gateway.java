@@ -4,8 +4,8 @@ import grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus;
 import io.quarkus.grpc.runtime.health.GrpcHealthStorage;
 import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
-import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -31,7 +31,7 @@ import t2i.v1.TextToImageGrpc;
  * backlog monitor, then the connections.
  */
 @Startup
-@Singleton
+@ApplicationScoped
 public class Gateway {
 
   private static final Logger LOG = Logger.getLogger(Gateway.class);
