@@ -9,6 +9,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
@@ -90,6 +93,45 @@ class EndToEndTest {
     assertThat(job.getImagesList())
         .extracting(Image::getPng)
         .containsExactlyElementsOf(generation.images().stream().map(Image::getPng).toList());
+  }
+
+  @Test
+  void sameRequestAndSeed_givesTheSamePngBytes_whateverRunsBesideIt() {
+    GenerateClient client = new GenerateClient(channel);
+    GenerateRequest target =
+        GenerateRequest.newBuilder()
+            .setPrompt("a green triangle on the left on a black background")
+            .setSteps(8)
+            .setSeed(77)
+            .build();
+    byte[] alone =
+        client
+            .generate(target, Duration.ofMinutes(3), ProgressListener.NONE)
+            .images()
+            .getFirst()
+            .getPng()
+            .toByteArray();
+
+    // The same request again, now sharing the UNet with other jobs submitted at the same time.
+    List<CompletableFuture<Generation>> together = new ArrayList<>();
+    together.add(
+        CompletableFuture.supplyAsync(
+            () -> client.generate(target, Duration.ofMinutes(3), ProgressListener.NONE)));
+    for (int i = 0; i < 3; i++) {
+      GenerateRequest other =
+          target.toBuilder()
+              .setPrompt("a purple circle " + i)
+              .setSeed(1000 + i)
+              .setCount(2)
+              .build();
+      together.add(
+          CompletableFuture.supplyAsync(
+              () -> client.generate(other, Duration.ofMinutes(3), ProgressListener.NONE)));
+    }
+
+    byte[] shared = together.getFirst().join().images().getFirst().getPng().toByteArray();
+    together.forEach(CompletableFuture::join);
+    assertThat(shared).isEqualTo(alone);
   }
 
   @Test
