@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,16 +50,18 @@ public final class LocalCluster implements AutoCloseable {
       extraConfig = Map.copyOf(extraConfig);
     }
 
-    /** The defaults for a checkout: its models, a free port, logs under {@code .t2i/logs}. */
+    /**
+     * The defaults for a checkout: its models with the trained demo model as the default, a free
+     * port, logs under {@code .t2i/logs}.
+     */
     public static Options forCheckout(Path home) {
+      Path models = home.resolve("models");
+      Optional<String> demoModel =
+          Files.isRegularFile(models.resolve(DEMO_MODEL).resolve("model_index.json"))
+              ? Optional.of(DEMO_MODEL)
+              : Optional.empty();
       return new Options(
-          home,
-          home.resolve("models"),
-          Optional.empty(),
-          0,
-          home.resolve(".t2i/logs"),
-          Duration.ofMinutes(3),
-          Map.of());
+          home, models, demoModel, 0, home.resolve(".t2i/logs"), Duration.ofMinutes(3), Map.of());
     }
 
     public Options withGrpcPort(int port) {
@@ -80,6 +83,9 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   private static final Duration POLL = Duration.ofMillis(200);
+
+  /** The model that draws what its prompts say (see models/README.md). */
+  static final String DEMO_MODEL = "shapes";
 
   private final LocalStack stack;
   private final List<ServiceProcess> services;
