@@ -13,7 +13,9 @@ import json
 import math
 import os
 
+import numpy as np
 import onnx
+from onnx import helper, numpy_helper
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -347,10 +349,33 @@ def _set_shape(value_info, dims):
             dim.dim_value = d
 
 
-def _finish(path, io_shapes):
+def _store_weights_fp16(model, min_elements=256):
+    """Stores large float32 weight tensors as float16 initializers followed by a Cast to float32,
+    halving the file; inputs, outputs and arithmetic stay float32 (a runtime folds the Casts)."""
+    graph = model.graph
+    keep, casts = [], []
+    for init in graph.initializer:
+        arr = numpy_helper.to_array(init)
+        if init.data_type == onnx.TensorProto.FLOAT and arr.size >= min_elements and np.abs(arr).max() < 6e4:
+            half = numpy_helper.from_array(arr.astype(np.float16), init.name + "__fp16")
+            keep.append(half)
+            casts.append(helper.make_node("Cast", [half.name], [init.name], to=onnx.TensorProto.FLOAT,
+                                          name=init.name + "__cast"))
+        else:
+            keep.append(init)
+    del graph.initializer[:]
+    graph.initializer.extend(keep)
+    nodes = casts + list(graph.node)
+    del graph.node[:]
+    graph.node.extend(nodes)
+
+
+def _finish(path, io_shapes, fp16_weights=False):
     """Strips debug strings and intermediate value_info, sets the declared input/output shapes,
-    and checks the model (including strict shape inference)."""
+    optionally stores weights as float16, and checks the model (including strict shape inference)."""
     model = onnx.load(path)
+    if fp16_weights:
+        _store_weights_fp16(model)
     model.producer_name = "t2i-models"
     model.producer_version = "1"
     model.doc_string = ""
@@ -373,16 +398,16 @@ def _export(module, args, path, input_names, output_names, dynamic_axes):
                           output_names=output_names, dynamic_axes=dynamic_axes, do_constant_folding=True)
 
 
-def export_text_encoder(encoder, path, ids_dtype=torch.int32):
+def export_text_encoder(encoder, path, ids_dtype=torch.int32, fp16_weights=False):
     length, dim = encoder.config["length"], encoder.config["dim"]
     ids = torch.zeros(2, length, dtype=ids_dtype)
     _export(encoder, (ids,), path, ["input_ids"], ["last_hidden_state", "pooler_output"],
             {"input_ids": {0: "batch"}, "last_hidden_state": {0: "batch"}, "pooler_output": {0: "batch"}})
     return _finish(path, {"input_ids": ["batch", length], "last_hidden_state": ["batch", length, dim],
-                          "pooler_output": ["batch", dim]})
+                          "pooler_output": ["batch", dim]}, fp16_weights)
 
 
-def export_unet(unet, path, latent_size=8, timestep="int64"):
+def export_unet(unet, path, latent_size=8, timestep="int64", fp16_weights=False):
     """timestep: "int64" -> int64 [batch] (shape [1] also accepted); "float_scalar" -> float32 []."""
     cin, cout, ctx = unet.config["in_channels"], unet.config["out_channels"], unet.config["context_dim"]
     sample = torch.randn(2, cin, latent_size, latent_size)
@@ -403,16 +428,16 @@ def export_unet(unet, path, latent_size=8, timestep="int64"):
     _export(unet, (sample, t, context), path, ["sample", "timestep", "encoder_hidden_states"], ["out_sample"], axes)
     return _finish(path, {"sample": ["batch", cin, "height", "width"], "timestep": t_shape,
                           "encoder_hidden_states": ["batch", "sequence", ctx],
-                          "out_sample": ["batch", cout, "height", "width"]})
+                          "out_sample": ["batch", cout, "height", "width"]}, fp16_weights)
 
 
-def export_vae_decoder(exported_decoder, path, latent=4, latent_size=8):
+def export_vae_decoder(exported_decoder, path, latent=4, latent_size=8, fp16_weights=False):
     z = torch.randn(1, latent, latent_size, latent_size)
     axes = {"latent_sample": {0: "batch", 2: "latent_height", 3: "latent_width"},
             "sample": {0: "batch", 2: "image_height", 3: "image_width"}}
     _export(exported_decoder, (z,), path, ["latent_sample"], ["sample"], axes)
     return _finish(path, {"latent_sample": ["batch", latent, "latent_height", "latent_width"],
-                          "sample": ["batch", 3, "image_height", "image_width"]})
+                          "sample": ["batch", 3, "image_height", "image_width"]}, fp16_weights)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -46,10 +46,20 @@ final class ShapesGridCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ShapesDomain domain = ShapesDomain.load(run.modelDir());
-    // Every fourth evaluation prompt: all shapes, positions, colours and backgrounds appear.
-    List<Subject> all = domain.evaluationSet();
+    // Twelve prompts with every position, shape, colour and background in them.
+    List<String> colors = List.copyOf(domain.colors().keySet());
+    List<String> wheres = List.copyOf(domain.ninths().keySet());
+    List<String> backgrounds = List.copyOf(domain.backgrounds().keySet());
     List<Subject> subjects =
-        IntStream.range(0, 12).mapToObj(i -> all.get((i * 9 + i / 3) % 54)).toList();
+        IntStream.range(0, 12)
+            .mapToObj(
+                i ->
+                    new Subject(
+                        colors.get(i * 5 % colors.size()),
+                        domain.shapes().get(i % domain.shapes().size()),
+                        wheres.get(i % wheres.size()),
+                        backgrounds.get(i / 4 % backgrounds.size())))
+            .toList();
     try (GatewaySession session =
         GatewaySession.open(run.server, run.apiKey.value(), run.cluster)) {
       Result result =
@@ -88,6 +98,8 @@ final class ShapesGridCommand implements Callable<Integer> {
       int y = PAD + (i / COLUMNS) * cellHeight;
       BufferedImage image = ImageIO.read(new ByteArrayInputStream(row.png()));
       g.drawImage(image, x + size * SCALE / 2, y, size * SCALE, size * SCALE, null);
+      g.setColor(Color.LIGHT_GRAY);
+      g.drawRect(x + size * SCALE / 2 - 1, y - 1, size * SCALE + 1, size * SCALE + 1);
       g.setColor(Color.DARK_GRAY);
       Subject s = row.wanted();
       g.drawString("a " + s.color() + " " + s.shape() + " " + s.where(), x, y + size * SCALE + 13);
