@@ -510,7 +510,8 @@ def write_configs(root, text_encoder, unet, decoder_config, latent_size, image_s
         "out_channels": uc["out_channels"],
         "cross_attention_dim": uc["context_dim"],
         "block_out_channels": uc["channels"],
-        "attention_head_dim": uc["heads"],
+        "attention_head_dim": uc["heads"],  # SD 1.x configs use this field for the head count
+        "num_attention_heads": uc["heads"],
         "layers_per_block": uc["res_per_level"],
         "coordinate_channels": uc["coords"],
     })
