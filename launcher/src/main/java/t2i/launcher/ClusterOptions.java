@@ -1,0 +1,40 @@
+package t2i.launcher;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import picocli.CommandLine.Option;
+
+/** Options of the commands that start a local cluster. */
+final class ClusterOptions {
+
+  @Option(names = "--port", description = "Gateway gRPC port (default: a free port).")
+  int port;
+
+  @Option(
+      names = "--models",
+      paramLabel = "DIR",
+      description = "Directory of models (default: the checkout's models/).")
+  Path models;
+
+  @Option(names = "--default-model", description = "Model used when a request names none.")
+  String defaultModel;
+
+  @Option(
+      names = "--set",
+      paramLabel = "KEY=VALUE",
+      description = "More service configuration, e.g. --set t2i.gateway.default-steps=30.")
+  Map<String, String> settings = Map.of();
+
+  LocalCluster.Options options(Path home) {
+    LocalCluster.Options defaults = LocalCluster.Options.forCheckout(home);
+    return new LocalCluster.Options(
+        home,
+        models != null ? models : defaults.modelsDir(),
+        Optional.ofNullable(defaultModel).or(defaults::defaultModel),
+        port,
+        defaults.logDir(),
+        defaults.startTimeout(),
+        settings);
+  }
+}

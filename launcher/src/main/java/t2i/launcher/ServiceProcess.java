@@ -1,0 +1,164 @@
+package t2i.launcher;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One service running as a child JVM, its output going to a log file. Owns the process: {@link
+ * #close()} asks it to stop (SIGTERM, so it drains its work) and kills it if it does not.
+ */
+final class ServiceProcess implements AutoCloseable {
+
+  /** What Quarkus logs once an application is up. */
+  private static final String STARTED = ") started in ";
+
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+
+  private final Service service;
+  private final String name;
+  private final Process process;
+  private final Path log;
+
+  private ServiceProcess(Service service, String name, Process process, Path log) {
+    this.service = service;
+    this.name = name;
+    this.process = process;
+    this.log = log;
+  }
+
+  /**
+   * Starts the service's jar with the given configuration as system properties.
+   *
+   * @throws IOException if its jar is missing (the checkout is not built) or it cannot start
+   */
+  static ServiceProcess start(
+      Service service, Path home, Path logDir, Map<String, String> config, List<String> jvmOptions)
+      throws IOException {
+    return start(service, service.module(), home, logDir, config, jvmOptions);
+  }
+
+  /**
+   * Starts the service's jar as one named instance of it (another gateway replica, say), logging to
+   * {@code NAME.log}.
+   *
+   * @throws IOException if its jar is missing (the checkout is not built) or it cannot start
+   */
+  static ServiceProcess start(
+      Service service,
+      String name,
+      Path home,
+      Path logDir,
+      Map<String, String> config,
+      List<String> jvmOptions)
+      throws IOException {
+    Path jar = service.jar(home);
+    if (!Files.isRegularFile(jar)) {
+      throw new IOException(
+          jar + " is missing: build t2i first (./mvnw -B -DskipTests package, or run ./t2i)");
+    }
+    Files.createDirectories(logDir);
+    Path log = logDir.resolve(name + ".log");
+    List<String> command = new ArrayList<>();
+    command.add(javaExecutable());
+    command.add("-Xmx" + service.maxHeap());
+    // Small heaps on few cores: the serial collector costs least.
+    command.add("-XX:+UseSerialGC");
+    command.add("--enable-native-access=ALL-UNNAMED");
+    command.addAll(jvmOptions);
+    config.forEach((key, value) -> command.add("-D" + key + "=" + value));
+    command.add("-jar");
+    command.add(jar.toString());
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .directory(home.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    builder.environment().put("OPT_OUT_TRACKING", "true");
+    return new ServiceProcess(service, name, builder.start(), log);
+  }
+
+  private static String javaExecutable() {
+    return ProcessHandle.current()
+        .info()
+        .command()
+        .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+  }
+
+  Service service() {
+    return service;
+  }
+
+  /** The instance's name: the module's, or the replica's. */
+  String name() {
+    return name;
+  }
+
+  Path log() {
+    return log;
+  }
+
+  /** Asks the service to stop (SIGTERM) without waiting; {@link #close()} waits. */
+  void requestStop() {
+    process.destroy();
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** True once the service has logged that it started; throws if it died instead. */
+  boolean isStarted() throws IOException {
+    String output = Files.readString(log, StandardCharsets.UTF_8);
+    if (output.contains(STARTED)) {
+      return true;
+    }
+    if (!process.isAlive()) {
+      throw new IOException(
+          name
+              + " exited with code "
+              + process.exitValue()
+              + " while starting; its log "
+              + log
+              + " ends with:\n"
+              + tail(output, 30));
+    }
+    return false;
+  }
+
+  /** The last lines of the service's log, for error reports. */
+  String logTail(int lines) {
+    try {
+      return tail(Files.readString(log, StandardCharsets.UTF_8), lines);
+    } catch (IOException e) {
+      return "(cannot read " + log + ": " + e.getMessage() + ")";
+    }
+  }
+
+  private static String tail(String text, int lines) {
+    String[] all = text.split("\n", -1);
+    int from = Math.max(0, all.length - lines);
+    return String.join("\n", Arrays.asList(all).subList(from, all.length));
+  }
+
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.destroyForcibly();
+        process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

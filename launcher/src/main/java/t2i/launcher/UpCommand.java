@@ -1,0 +1,52 @@
+package t2i.launcher;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code t2i up}: run the local stack in the foreground until interrupted. */
+@Command(
+    name = "up",
+    mixinStandardHelpOptions = true,
+    description = "Run Kafka, Redis and all four services on this machine until Ctrl+C.")
+final class UpCommand implements Callable<Integer> {
+
+  @Mixin ClusterOptions cluster;
+
+  @Override
+  public Integer call() throws Exception {
+    Path home = Home.locate();
+    LocalCluster running =
+        LocalCluster.start(cluster.options(home), line -> System.err.println("t2i: " + line));
+    CountDownLatch stopped = new CountDownLatch(1);
+    AtomicBoolean stopping = new AtomicBoolean();
+    Thread hook =
+        Thread.ofPlatform()
+            .unstarted(
+                () -> {
+                  stopping.set(true);
+                  System.err.println("t2i: stopping");
+                  running.close();
+                  stopped.countDown();
+                });
+    Runtime.getRuntime().addShutdownHook(hook);
+    System.out.println("t2i is up. Gateway: " + running.gatewayAddress());
+    System.out.println(
+        "Try: ./t2i generate --server "
+            + running.gatewayAddress()
+            + " \"a red circle\" --out x.png");
+    System.out.println("Press Ctrl+C to stop.");
+    while (stopped.getCount() > 0) {
+      // While stopping, services exit on purpose.
+      if (!stopping.get() && running.deadService().isPresent()) {
+        System.err.println("t2i: " + running.deadService().get());
+        return 1;
+      }
+      Thread.sleep(1000);
+    }
+    return 0;
+  }
+}
