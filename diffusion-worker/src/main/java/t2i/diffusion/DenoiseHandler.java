@@ -2,87 +2,149 @@ package t2i.diffusion;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 import redis.clients.jedis.UnifiedJedis;
 import t2i.diffusion.image.PngEncoder;
-import t2i.pipeline.job.JobGate;
+import t2i.pipeline.failure.Failures;
+import t2i.pipeline.failure.InfrastructureUnavailable;
+import t2i.pipeline.failure.JobFailure;
 import t2i.pipeline.job.JobTracker;
 import t2i.pipeline.job.RedisKeys;
 import t2i.pipeline.kafka.Delivery;
 import t2i.pipeline.kafka.JobHandler;
+import t2i.pipeline.kafka.Publisher;
 import t2i.pipeline.tensor.FloatTensor;
 import t2i.pipeline.v1.EmbeddingRef;
 import t2i.pipeline.v1.EncodedJob;
 import t2i.pipeline.v1.ImageReady;
 import t2i.pipeline.v1.JobSpec;
+import t2i.pipeline.v1.TokenizedJob;
 import t2i.v1.JobState;
 
 /**
- * Hands an encoded job to the {@link DenoisingEngine}, and records what comes out: progress
- * (throttled), each image (stored, then announced), and the outcome. The consumer thread only
- * checks the job; images are encoded to PNG on the engine's decode thread.
+ * Hands an encoded job to the {@link DenoisingEngine}, and records what comes out: progress (best
+ * effort, off the UNet thread), each image (stored, then announced), and the outcome.
+ *
+ * <p>A job runs at most once here at a time: a second delivery of a job that is already running (a
+ * redelivery after a rebalance, say) waits for the running copy instead of starting another.
+ * Finished images are kept until they are recorded, so that a retry after Redis or Kafka was away
+ * records them again instead of computing them again. Images are PNG-encoded and recorded on the
+ * {@code results} executor, so neither the consumer thread nor the decode thread waits for Redis.
+ *
+ * <p>Redis is a cache: a job whose embeddings are gone (Redis lost its data) is sent back to the
+ * encoder workers, with the tokens its message carries, instead of failing.
  */
 final class DenoiseHandler implements JobHandler<EncodedJob> {
 
   static final String STAGE = "diffusion-worker";
   private static final Logger LOG = Logger.getLogger(DenoiseHandler.class);
 
+  /** A job's images, PNG-encoded, from the moment the engine has them until they are recorded. */
+  private record Run(JobSpec spec, CompletableFuture<List<Png>> images) {}
+
+  private record Png(ImageReady ready, byte[] bytes) {}
+
   private final Map<String, DiffusionModel> models;
   private final DenoisingEngine engine;
   private final UnifiedJedis redis;
   private final JobTracker tracker;
-  private final JobGate gate;
+  private final Publisher publisher;
+  private final String tokenizedTopic;
+  private final ProgressReporter progress;
   private final Duration progressInterval;
+  private final Executor results;
+  private final InstantSource clock;
+  private final Map<String, Run> running = new ConcurrentHashMap<>();
+  private final AtomicLong secondDeliveries = new AtomicLong();
 
   DenoiseHandler(
       Map<String, DiffusionModel> models,
       DenoisingEngine engine,
       UnifiedJedis redis,
       JobTracker tracker,
-      JobGate gate,
-      Duration progressInterval) {
+      Publisher publisher,
+      String tokenizedTopic,
+      ProgressReporter progress,
+      Duration progressInterval,
+      Executor results,
+      InstantSource clock) {
     this.models = Map.copyOf(models);
     this.engine = engine;
     this.redis = redis;
     this.tracker = tracker;
-    this.gate = gate;
+    this.publisher = publisher;
+    this.tokenizedTopic = tokenizedTopic;
+    this.progress = progress;
     this.progressInterval = progressInterval;
+    this.results = results;
+    this.clock = clock;
   }
 
   @Override
   public CompletionStage<?> handle(Delivery<EncodedJob> delivery) {
     EncodedJob job = delivery.value();
     JobSpec spec = job.getSpec();
-    Optional<CompletableFuture<?>> skip = gate.skipReason(spec, STAGE);
-    if (skip.isPresent()) {
-      return skip.get();
-    }
+    String jobId = spec.getJobId();
     String model = spec.getRequest().getModel();
     if (!models.containsKey(model)) {
-      return tracker.finish(
-          spec.getJobId(),
-          JobState.FAILED,
+      throw new JobFailure(
           "Model '"
               + model
               + "' is not installed on the diffusion workers; available: "
               + models.keySet());
     }
-    return tracker
-        .advance(spec.getJobId(), JobState.DENOISING)
-        .thenCompose(ignored -> denoise(job))
-        .handle((ignored, error) -> outcome(spec.getJobId(), error))
+    forgetExpiredRuns();
+    Run run = running.get(jobId);
+    CompletableFuture<?> started = CompletableFuture.completedFuture(null);
+    if (run != null) {
+      if (delivery.attempt() == 1) {
+        secondDeliveries.incrementAndGet();
+        LOG.infof("Job %s is already running here; this delivery waits for that run", jobId);
+      }
+    } else {
+      FloatTensor cond;
+      FloatTensor uncond;
+      try {
+        cond = load(job.getPrompt());
+        uncond = load(job.getNegativePrompt());
+      } catch (EmbeddingMissing e) {
+        return encodeAgain(job, e.getMessage());
+      }
+      started = tracker.advance(spec, JobState.DENOISING);
+      run = new Run(spec, start(spec, cond, uncond));
+      running.put(jobId, run);
+    }
+    Run mine = run;
+    CompletableFuture<?> recorded =
+        mine.images().thenComposeAsync(pngs -> record(spec, pngs), results);
+    return CompletableFuture.allOf(started, recorded)
+        .handle((ignored, error) -> outcome(mine, error))
         .thenCompose(done -> done);
   }
 
-  private CompletableFuture<?> denoise(EncodedJob job) {
-    JobSpec spec = job.getSpec();
+  /** The job's partition went elsewhere: stop its run, which its new owner starts again. */
+  @Override
+  public void revoked(Delivery<EncodedJob> delivery) {
+    String jobId = delivery.jobId();
+    running.remove(jobId);
+    engine.revoke(jobId);
+  }
+
+  /** Deliveries of a job that joined a run already going on here (for tests and metrics). */
+  long secondDeliveries() {
+    return secondDeliveries.get();
+  }
+
+  private CompletableFuture<List<Png>> start(JobSpec spec, FloatTensor cond, FloatTensor uncond) {
     String jobId = spec.getJobId();
     ProgressThrottle throttle = new ProgressThrottle(progressInterval, System::nanoTime);
     DenoisingRequest request =
@@ -90,28 +152,28 @@ final class DenoiseHandler implements JobHandler<EncodedJob> {
             jobId,
             spec.getRequest().getModel(),
             spec.getRequest(),
-            load(job.getPrompt()),
-            load(job.getNegativePrompt()),
+            cond,
+            uncond,
             spec.getDeadlineUnixMs(),
             (step, total) -> {
               if (throttle.shouldReport(step, total)) {
-                tracker
-                    .progress(jobId, step, total)
-                    .exceptionally(
-                        e -> {
-                          LOG.debugf(e, "progress event of job %s not published", jobId);
-                          return null;
-                        });
+                progress.report(jobId, step, total);
               }
             });
-    return engine.submit(request).thenCompose(images -> publish(jobId, images));
+    // The line the fault tests count: each UNet run of a job starts with it.
+    LOG.infof(
+        "Denoising job %s: %d steps, %d image(s) of %dx%d",
+        jobId,
+        spec.getRequest().getSteps(),
+        spec.getRequest().getCount(),
+        spec.getRequest().getWidth(),
+        spec.getRequest().getHeight());
+    return engine.submit(request).thenApplyAsync(images -> encode(jobId, images), results);
   }
 
-  /** Stores and announces every image, then ends the job SUCCEEDED. Runs on the decode thread. */
-  private CompletableFuture<?> publish(String jobId, List<GeneratedImage> images) {
-    List<CompletableFuture<?>> outputs = new ArrayList<>(images.size());
+  private static List<Png> encode(String jobId, List<GeneratedImage> images) {
+    List<Png> pngs = new ArrayList<>(images.size());
     for (GeneratedImage image : images) {
-      byte[] png = PngEncoder.encodeRgb(image.rgb(), image.width(), image.height());
       ImageReady ready =
           ImageReady.newBuilder()
               .setIndex(image.index())
@@ -120,42 +182,97 @@ final class DenoiseHandler implements JobHandler<EncodedJob> {
               .setHeight(image.height())
               .setPngRedisKey(RedisKeys.png(jobId, image.index()))
               .build();
-      outputs.add(tracker.image(jobId, ready, png));
+      pngs.add(new Png(ready, PngEncoder.encodeRgb(image.rgb(), image.width(), image.height())));
+    }
+    return pngs;
+  }
+
+  /** Stores and announces every image, then ends the job SUCCEEDED. Safe to repeat. */
+  private CompletableFuture<?> record(JobSpec spec, List<Png> pngs) {
+    List<CompletableFuture<?>> outputs = new ArrayList<>(pngs.size());
+    for (Png png : pngs) {
+      outputs.add(tracker.image(spec, png.ready(), png.bytes()));
     }
     return CompletableFuture.allOf(outputs.toArray(CompletableFuture[]::new))
-        .thenCompose(ignored -> tracker.finish(jobId, JobState.SUCCEEDED, ""));
+        .thenCompose(ignored -> tracker.finish(spec, JobState.SUCCEEDED, ""));
   }
 
   /**
    * What a stopped or refused job leaves behind: expiry and requests the model cannot serve are the
-   * job's outcome; a cancelled job has its outcome already; anything else is a failure for the
-   * consumer loop to retry.
+   * job's outcome; a cancelled job has its outcome already; a revoked one belongs to another worker
+   * now; anything else goes back to the consumer loop, which decides by its kind.
    */
-  private CompletableFuture<?> outcome(String jobId, Throwable error) {
+  private CompletableFuture<?> outcome(Run run, Throwable error) {
+    String jobId = run.spec().getJobId();
     if (error == null) {
+      running.remove(jobId, run);
       return CompletableFuture.completedFuture(null);
     }
-    Throwable cause =
-        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    Throwable cause = Failures.unwrap(error);
+    boolean imagesLost = run.images().isCompletedExceptionally();
+    if (imagesLost) {
+      // The next attempt starts a new run; finished images are kept for a retry of recording.
+      running.remove(jobId, run);
+    }
     if (cause instanceof JobStopped stopped) {
       return stopped.state() == JobState.EXPIRED
-          ? tracker.finish(jobId, JobState.EXPIRED, stopped.getMessage())
+          ? tracker.finish(run.spec(), JobState.EXPIRED, stopped.getMessage())
           : CompletableFuture.completedFuture(null);
     }
+    if (cause instanceof JobRevoked revoked) {
+      return CompletableFuture.failedFuture(new InfrastructureUnavailable(revoked.getMessage()));
+    }
     if (cause instanceof IllegalArgumentException) {
-      LOG.infof("Job %s cannot run: %s", jobId, cause.getMessage());
-      return tracker.finish(jobId, JobState.FAILED, cause.getMessage());
+      return CompletableFuture.failedFuture(new JobFailure(cause.getMessage(), cause));
     }
     return CompletableFuture.failedFuture(cause);
+  }
+
+  /**
+   * Runs whose job is past its deadline are of no use to a retry; bounded by the jobs in flight.
+   */
+  private void forgetExpiredRuns() {
+    long now = clock.millis();
+    running
+        .values()
+        .removeIf(
+            run -> run.spec().getDeadlineUnixMs() > 0 && run.spec().getDeadlineUnixMs() < now);
+  }
+
+  /** Asks the encoder workers to encode the job again: its embeddings are gone from Redis. */
+  private CompletableFuture<?> encodeAgain(EncodedJob job, String what) {
+    String jobId = job.getSpec().getJobId();
+    if (job.getPromptTokens().getChunksCount() == 0) {
+      throw new JobFailure(
+          "The job's prompt embeddings were lost from Redis and its message carries no tokens to"
+              + " encode them again; submit it again");
+    }
+    LOG.infof("Job %s: %s; sending it back to the encoder workers", jobId, what);
+    TokenizedJob again =
+        TokenizedJob.newBuilder()
+            .setSpec(job.getSpec())
+            .setPrompt(job.getPromptTokens())
+            .setNegativePrompt(job.getNegativePromptTokens())
+            .setRedo(true)
+            .build();
+    return publisher.send(tokenizedTopic, jobId, again);
   }
 
   private FloatTensor load(EmbeddingRef ref) {
     byte[] bytes = redis.get(ref.getRedisKey().getBytes(StandardCharsets.UTF_8));
     if (bytes == null) {
-      // Embeddings outlive jobs by far (t2i.redis.embedding-retention); this is an internal fault.
-      throw new IllegalStateException("embedding " + ref.getRedisKey() + " is missing from Redis");
+      throw new EmbeddingMissing("embedding " + ref.getRedisKey() + " is gone from Redis");
     }
     int[] shape = ref.getShapeList().stream().mapToInt(Integer::intValue).toArray();
     return FloatTensor.fromBytes(shape, bytes);
+  }
+
+  /** An embedding that Redis no longer has: it restarted without its data, or evicted it. */
+  private static final class EmbeddingMissing extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    EmbeddingMissing(String message) {
+      super(message, null, false, false);
+    }
   }
 }

@@ -16,9 +16,12 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 import t2i.diffusion.engine.Unet;
 import t2i.diffusion.image.ImageConversion;
+import t2i.pipeline.failure.InfrastructureUnavailable;
+import t2i.pipeline.failure.StageFatalError;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.v1.JobState;
 
@@ -88,7 +91,11 @@ final class DenoisingEngine implements AutoCloseable {
   private final BlockingQueue<DenoisingJob> decoding;
   private final Set<String> activeIds = ConcurrentHashMap.newKeySet();
   private final Map<String, JobState> endedElsewhere = new ConcurrentHashMap<>();
+  private final Set<String> revoked = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final Consumer<Throwable> onFatal;
+  private volatile Throwable broken;
+  private boolean statusUnavailable;
   private final Thread denoiser;
   private final Thread decoder;
   private final ScheduledExecutorService statusPoller;
@@ -109,6 +116,20 @@ final class DenoisingEngine implements AutoCloseable {
       Settings settings,
       JobStatus status,
       InstantSource clock) {
+    this(models, settings, status, clock, e -> {});
+  }
+
+  /**
+   * @param onFatal hears that a thread of the engine died: the engine takes no more jobs, and the
+   *     process should be restarted
+   */
+  DenoisingEngine(
+      Map<String, DiffusionModel> models,
+      Settings settings,
+      JobStatus status,
+      InstantSource clock,
+      Consumer<Throwable> onFatal) {
+    this.onFatal = onFatal;
     this.models = Map.copyOf(models);
     this.settings = settings;
     this.status = status;
@@ -129,11 +150,22 @@ final class DenoisingEngine implements AutoCloseable {
 
   /**
    * Queues a job. The future completes, on the decode thread, with the images; or exceptionally
-   * with {@link JobStopped} (cancelled, expired), {@link IllegalArgumentException} (the request
-   * does not fit the model), {@link RejectedExecutionException} (queue full or engine closed), or
-   * an engine failure.
+   * with {@link JobStopped} (cancelled, expired), {@link JobRevoked} (its partition moved to
+   * another worker), {@link IllegalArgumentException} (the request does not fit the model), {@link
+   * RejectedExecutionException} (queue full or engine closed), {@link InfrastructureUnavailable} (a
+   * copy of the job is already here: the engine never runs one job twice at once), {@link
+   * StageFatalError} (a thread of the engine died), or an engine failure.
    */
   CompletableFuture<List<GeneratedImage>> submit(DenoisingRequest request) {
+    if (broken != null) {
+      return CompletableFuture.failedFuture(
+          new StageFatalError("the denoising engine has stopped after a fatal error", broken));
+    }
+    if (activeIds.contains(request.jobId()) || pending.contains(request.jobId())) {
+      return CompletableFuture.failedFuture(
+          new InfrastructureUnavailable(
+              "a copy of job " + request.jobId() + " is already being denoised here"));
+    }
     DiffusionModel model = models.get(request.model());
     if (model == null) {
       return CompletableFuture.failedFuture(
@@ -152,6 +184,26 @@ final class DenoisingEngine implements AutoCloseable {
               closed.get() ? "the denoising engine is stopping" : "the denoising queue is full"));
     }
     return job.result;
+  }
+
+  /**
+   * Stops a job whose partition went to another worker: at once if it waits, else at the next step
+   * boundary. Its future fails with {@link JobRevoked}. Any thread.
+   */
+  void revoke(String jobId) {
+    List<DenoisingJob> waiting = pending.remove(jobId);
+    if (!waiting.isEmpty()) {
+      waiting.forEach(job -> job.result.completeExceptionally(new JobRevoked(jobId)));
+      return;
+    }
+    if (activeIds.contains(jobId)) {
+      revoked.add(jobId);
+    }
+  }
+
+  /** Whether both engine threads run (for liveness). */
+  boolean isHealthy() {
+    return broken == null && (closed.get() || (denoiser.isAlive() && decoder.isAlive()));
   }
 
   Stats stats() {
@@ -182,9 +234,13 @@ final class DenoisingEngine implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException | Error e) {
-      LOG.error("The denoising loop stopped unexpectedly", e);
-      active.forEach(job -> job.result.completeExceptionally(e));
+      LOG.error("The denoising loop stopped unexpectedly; the worker must be restarted", e);
+      broken = e;
+      StageFatalError fatal = new StageFatalError("the denoising loop died", e);
+      active.forEach(job -> job.result.completeExceptionally(fatal));
       active.clear();
+      pending.drain().forEach(job -> job.result.completeExceptionally(fatal));
+      onFatal.accept(e);
     } finally {
       RejectedExecutionException stopping =
           new RejectedExecutionException("the denoising engine stopped");
@@ -251,8 +307,10 @@ final class DenoisingEngine implements AutoCloseable {
       DenoisingJob job = it.next();
       JobState ended = endedElsewhere.remove(job.id());
       long deadline = job.request.deadlineUnixMs();
-      JobStopped stop = null;
-      if (ended != null) {
+      RuntimeException stop = null;
+      if (revoked.remove(job.id())) {
+        stop = new JobRevoked(job.id());
+      } else if (ended != null) {
         stop = new JobStopped(ended, "the job ended as " + ended + " while denoising");
       } else if (deadline > 0 && now >= deadline) {
         stop =
@@ -435,6 +493,12 @@ final class DenoisingEngine implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (RuntimeException | Error e) {
+      LOG.error("The decode loop stopped unexpectedly; the worker must be restarted", e);
+      broken = e;
+      StageFatalError fatal = new StageFatalError("the decode loop died", e);
+      decoding.forEach(job -> job.result.completeExceptionally(fatal));
+      onFatal.accept(e);
     } finally {
       RejectedExecutionException stopping =
           new RejectedExecutionException("the denoising engine stopped");
@@ -500,8 +564,16 @@ final class DenoisingEngine implements AutoCloseable {
       endedElsewhere.putAll(status.ended(List.copyOf(activeIds)));
       // A job that finished while it was being looked up is no longer anyone's concern.
       endedElsewhere.keySet().retainAll(activeIds);
+      if (statusUnavailable) {
+        LOG.info("Checking running jobs for cancellation works again");
+        statusUnavailable = false;
+      }
     } catch (RuntimeException e) {
-      LOG.warnf(e, "Could not check whether running jobs were cancelled; will retry");
+      // Once per outage: the check runs many times a second.
+      if (!statusUnavailable) {
+        LOG.warnf("Could not check whether running jobs were cancelled (%s); retrying", e);
+        statusUnavailable = true;
+      }
     }
   }
 

@@ -76,6 +76,35 @@ final class PendingJobs {
     }
   }
 
+  /** Removes and returns the waiting copies of a job. */
+  List<DenoisingJob> remove(String jobId) {
+    lock.lock();
+    try {
+      List<DenoisingJob> removed = new ArrayList<>();
+      jobs.removeIf(
+          job -> {
+            boolean match = job.id().equals(jobId);
+            if (match) {
+              removed.add(job);
+            }
+            return match;
+          });
+      return removed;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether a copy of the job waits here. */
+  boolean contains(String jobId) {
+    lock.lock();
+    try {
+      return jobs.stream().anyMatch(job -> job.id().equals(jobId));
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Empties the queue, returning what was in it. */
   List<DenoisingJob> drain() {
     lock.lock();

@@ -31,13 +31,15 @@ import t2i.pipeline.kafka.KafkaEndpoint;
 import t2i.pipeline.kafka.Publisher;
 import t2i.pipeline.stage.StageConnections;
 import t2i.pipeline.tensor.FloatTensor;
-import t2i.pipeline.v1.DeadLetter;
 import t2i.pipeline.v1.EmbeddingRef;
 import t2i.pipeline.v1.EncodedJob;
 import t2i.pipeline.v1.ImageReady;
 import t2i.pipeline.v1.JobEvent;
 import t2i.pipeline.v1.JobSpec;
+import t2i.pipeline.v1.PromptTokens;
 import t2i.pipeline.v1.StepProgress;
+import t2i.pipeline.v1.TokenChunk;
+import t2i.pipeline.v1.TokenizedJob;
 import t2i.v1.GenerateRequest;
 import t2i.v1.JobState;
 
@@ -192,30 +194,58 @@ class DiffusionWorkerTest {
   }
 
   @Test
-  void missingEmbedding_failsTheJobAfterRetriesAndSetsItAside() throws Exception {
+  void missingEmbedding_sendsTheJobBackToTheEncoderWithItsTokens() throws Exception {
     JobSpec spec = spec("tiny-random", 1);
-    EncodedJob job = encodedJob(spec);
-    String missingKey = job.getPrompt().getRedisKey();
-    redis.del(missingKey);
+    PromptTokens tokens =
+        PromptTokens.newBuilder().addChunks(TokenChunk.newBuilder().addIds(49406)).build();
+    EncodedJob job =
+        encodedJob(spec).toBuilder()
+            .setPromptTokens(tokens)
+            .setNegativePromptTokens(tokens)
+            .build();
+    redis.del(job.getPrompt().getRedisKey());
 
     RecordMetadata sent = submit(job);
+    ConsumerGroups.awaitCommittedPast(config.kafka().bootstrapServers(), GROUP, sent, WAIT);
+
+    List<byte[]> again =
+        TopicProbe.readToEnd(
+            config.kafka().bootstrapServers(),
+            config.kafka().topics().tokenized(),
+            spec.getJobId());
+    assertThat(again).hasSize(1);
+    TokenizedJob tokenized = TokenizedJob.parseFrom(again.getFirst());
+    assertThat(tokenized.getRedo()).isTrue();
+    assertThat(tokenized.getSpec()).isEqualTo(spec);
+    assertThat(tokenized.getPrompt()).isEqualTo(tokens);
+    assertThat(store.find(spec.getJobId()).orElseThrow().isTerminal()).isFalse();
+  }
+
+  @Test
+  void missingEmbedding_ofAMessageWithoutTokens_failsTheJobSayingToSubmitItAgain()
+      throws Exception {
+    JobSpec spec = spec("tiny-random", 1);
+    EncodedJob job = encodedJob(spec);
+    redis.del(job.getPrompt().getRedisKey());
+
+    submit(job);
     awaitState(spec.getJobId(), JobState.FAILED);
 
     assertThat(store.find(spec.getJobId()).orElseThrow().reason())
-        .contains("set aside for an operator");
-    ConsumerGroups.awaitCommittedPast(config.kafka().bootstrapServers(), GROUP, sent, WAIT);
-    List<byte[]> parked =
-        TopicProbe.readToEnd(
-            config.kafka().bootstrapServers(),
-            config.kafka().topics().deadLetters(),
-            spec.getJobId());
-    assertThat(parked).hasSize(1);
-    DeadLetter letter = DeadLetter.parseFrom(parked.getFirst());
-    assertThat(letter.getSourceTopic()).isEqualTo(config.kafka().topics().encoded());
-    assertThat(letter.getOffset()).isEqualTo(sent.offset());
-    assertThat(letter.getError()).contains(missingKey).contains("missing");
-    assertThat(EncodedJob.parseFrom(letter.getValue())).isEqualTo(job);
-    assertThat(store.find(spec.getJobId()).orElseThrow().images()).isEmpty();
+        .contains("lost from Redis")
+        .contains("submit it again");
+  }
+
+  @Test
+  void jobWhoseRecordRedisLost_runs_andItsRecordIsRecreatedFromTheMessage() throws Exception {
+    JobSpec spec = spec("tiny-random", 1);
+
+    publish(encodedJob(spec));
+    awaitState(spec.getJobId(), JobState.SUCCEEDED);
+
+    JobView view = store.find(spec.getJobId()).orElseThrow();
+    assertThat(view.spec()).isEqualTo(spec);
+    assertThat(view.images()).hasSize(1);
   }
 
   @Test

@@ -1,11 +1,9 @@
 package t2i.encoder;
 
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import t2i.pipeline.job.JobGate;
+import t2i.pipeline.failure.JobFailure;
 import t2i.pipeline.job.JobTracker;
 import t2i.pipeline.job.RedisKeys;
 import t2i.pipeline.kafka.Delivery;
@@ -32,7 +30,6 @@ final class EncodeHandler implements JobHandler<TokenizedJob> {
   private final Map<String, TextEncoder> encoders;
   private final EmbeddingCache cache;
   private final JobTracker tracker;
-  private final JobGate gate;
   private final Publisher publisher;
   private final String outputTopic;
   private final Executor executor;
@@ -41,14 +38,12 @@ final class EncodeHandler implements JobHandler<TokenizedJob> {
       Map<String, TextEncoder> encoders,
       EmbeddingCache cache,
       JobTracker tracker,
-      JobGate gate,
       Publisher publisher,
       String outputTopic,
       Executor executor) {
     this.encoders = Map.copyOf(encoders);
     this.cache = cache;
     this.tracker = tracker;
-    this.gate = gate;
     this.publisher = publisher;
     this.outputTopic = outputTopic;
     this.executor = executor;
@@ -58,29 +53,25 @@ final class EncodeHandler implements JobHandler<TokenizedJob> {
   public CompletionStage<?> handle(Delivery<TokenizedJob> delivery) {
     TokenizedJob job = delivery.value();
     JobSpec spec = job.getSpec();
-    Optional<CompletableFuture<?>> skip = gate.skipReason(spec, STAGE);
-    if (skip.isPresent()) {
-      return skip.get();
-    }
     String model = spec.getRequest().getModel();
     TextEncoder encoder = encoders.get(model);
     if (encoder == null) {
-      return tracker.finish(
-          spec.getJobId(),
-          JobState.FAILED,
+      throw new JobFailure(
           "Model '"
               + model
               + "' is not installed on the encoder workers; available: "
               + encoders.keySet());
     }
     return tracker
-        .advance(spec.getJobId(), JobState.ENCODING)
+        .advance(spec, JobState.ENCODING)
         .thenApplyAsync(
             ignored ->
                 EncodedJob.newBuilder()
                     .setSpec(spec)
                     .setPrompt(embed(encoder, model, job.getPrompt()))
                     .setNegativePrompt(embed(encoder, model, job.getNegativePrompt()))
+                    .setPromptTokens(job.getPrompt())
+                    .setNegativePromptTokens(job.getNegativePrompt())
                     .build(),
             executor)
         .thenCompose(encoded -> publisher.send(outputTopic, spec.getJobId(), encoded));
@@ -88,7 +79,7 @@ final class EncodeHandler implements JobHandler<TokenizedJob> {
 
   private EmbeddingRef embed(TextEncoder encoder, String model, PromptTokens tokens) {
     if (tokens.getChunksCount() == 0) {
-      throw new IllegalArgumentException("a tokenized prompt has no token window");
+      throw new JobFailure("the job's tokenized prompt has no token window");
     }
     int window = tokens.getChunks(0).getIdsCount();
     int positions = window * tokens.getChunksCount();
@@ -98,11 +89,11 @@ final class EncodeHandler implements JobHandler<TokenizedJob> {
     int at = 0;
     for (TokenChunk chunk : tokens.getChunksList()) {
       if (chunk.getIdsCount() != window) {
-        throw new IllegalArgumentException("token windows differ in length");
+        throw new JobFailure("the job's token windows differ in length");
       }
       boolean chunkWeighted = chunk.getWeightsCount() > 0;
       if (chunkWeighted && chunk.getWeightsCount() != window) {
-        throw new IllegalArgumentException("a token window has weights for only some positions");
+        throw new JobFailure("a token window of the job has weights for only some positions");
       }
       for (int i = 0; i < window; i++) {
         ids[at + i] = chunk.getIds(i);

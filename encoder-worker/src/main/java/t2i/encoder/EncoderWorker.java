@@ -14,7 +14,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
-import t2i.pipeline.job.JobGate;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.model.ModelRegistry;
 import t2i.pipeline.stage.Closeables;
@@ -22,6 +21,7 @@ import t2i.pipeline.stage.InferenceDefaults;
 import t2i.pipeline.stage.StageConnections;
 import t2i.pipeline.stage.StageLoops;
 import t2i.pipeline.v1.TokenizedJob;
+import t2i.v1.JobState;
 
 /**
  * The encoder worker's lifecycle: loads every model's text encoder, connects, and consumes
@@ -76,24 +76,37 @@ public class EncoderWorker {
             encoders,
             new EmbeddingCache(connections.redis(), config.redis().embeddingRetention()),
             connections.tracker(),
-            new JobGate(connections.tracker(), clock),
             connections.publisher(),
             connections.topics().encoded(),
             executor);
     loops =
-        StageLoops.start(
-            connections,
-            EncodeHandler.STAGE,
-            connections.topics().tokenized(),
-            TokenizedJob.parser(),
-            handler,
-            settings.consumers(),
-            settings.maxInFlight());
+        StageLoops.builder(
+                connections,
+                EncodeHandler.STAGE,
+                connections.topics().tokenized(),
+                TokenizedJob.parser(),
+                TokenizedJob::getSpec)
+            .state(JobState.ENCODING, true)
+            // A diffusion worker that lost the embeddings asks for them again.
+            .redo(TokenizedJob::getRedo)
+            .handler(handler)
+            .concurrency(settings.consumers(), settings.maxInFlight())
+            .start();
   }
 
   /** Text encoder runs since start, over all models; prompts found in the cache do not count. */
   public long encoderRuns() {
     return encoders.values().stream().mapToLong(TextEncoder::runs).sum();
+  }
+
+  /** Whether the consumer loops run (liveness). */
+  boolean isLive() {
+    return loops != null && loops.isAlive();
+  }
+
+  /** Whether the service takes new jobs: live, and Kafka and Redis answer (readiness). */
+  boolean isReady() {
+    return isLive() && !loops.isWaitingForInfrastructure();
   }
 
   void stop(@Observes ShutdownEvent event) {

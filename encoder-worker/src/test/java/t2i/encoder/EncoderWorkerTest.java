@@ -257,6 +257,61 @@ class EncoderWorkerTest {
   }
 
   @Test
+  void secondDeliveryOfAJobAlreadyHandedOn_isSkipped_withoutASecondOutput() throws Exception {
+    JobSpec spec = spec("tiny-random");
+    TokenizedJob job = submit(spec, freshPrompt(), freshPrompt());
+    awaitEncoded(spec);
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                store.progress(spec.getJobId()).orElseThrow().handedOff()
+                    == JobState.ENCODING.getNumber());
+
+    RecordMetadata again = publish(job);
+    ConsumerGroups.awaitCommittedPast(config.kafka().bootstrapServers(), GROUP, again, WAIT);
+
+    assertThat(encodedOutputsOf(spec)).hasSize(1);
+  }
+
+  @Test
+  void redoRequest_encodesAJobALaterStageHas_andCarriesTheTokensOn() throws Exception {
+    JobSpec spec = spec("tiny-random");
+    store.create(spec);
+    store.advance(spec.getJobId(), JobState.DENOISING);
+    PromptTokens prompt = freshPrompt();
+
+    publish(
+        TokenizedJob.newBuilder()
+            .setSpec(spec)
+            .setPrompt(prompt)
+            .setNegativePrompt(freshPrompt())
+            .setRedo(true)
+            .build());
+
+    EncodedJob encodedJob = awaitEncoded(spec);
+    assertThat(encodedJob.getPromptTokens()).isEqualTo(prompt);
+    embedding(encodedJob.getPrompt());
+    assertThat(store.state(spec.getJobId())).contains(JobState.DENOISING);
+  }
+
+  @Test
+  void jobWhoseRecordRedisLost_isEncoded_andItsRecordRecreated() throws Exception {
+    JobSpec spec = spec("tiny-random");
+
+    publish(
+        TokenizedJob.newBuilder()
+            .setSpec(spec)
+            .setPrompt(freshPrompt())
+            .setNegativePrompt(freshPrompt())
+            .build());
+
+    awaitEncoded(spec);
+    assertThat(store.find(spec.getJobId()).orElseThrow().spec()).isEqualTo(spec);
+    assertThat(store.state(spec.getJobId())).contains(JobState.ENCODING);
+  }
+
+  @Test
   void cancelledJob_isSkipped() throws Exception {
     JobSpec spec = spec("tiny-random");
     store.create(spec);

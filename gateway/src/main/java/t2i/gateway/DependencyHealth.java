@@ -11,10 +11,10 @@ import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 /**
- * Tells the gRPC health service whether this replica can serve: SERVING while Redis answers and
- * Kafka was reached by the last backlog measurement, NOT_SERVING otherwise, so that load balancers
- * route around a replica cut off from either. Checks every {@code interval} on its own thread; owns
- * that thread. Thread-safe.
+ * Tells the gRPC health service whether this replica can serve: SERVING while Redis answers, Kafka
+ * was reached by the last backlog measurement and the job event listener runs, NOT_SERVING
+ * otherwise, so that load balancers route around a replica cut off from either or unable to deliver
+ * events. Checks every {@code interval} on its own thread; owns that thread. Thread-safe.
  */
 final class DependencyHealth implements AutoCloseable {
 
@@ -22,6 +22,7 @@ final class DependencyHealth implements AutoCloseable {
 
   private final BooleanSupplier redisUp;
   private final BooleanSupplier kafkaUp;
+  private final BooleanSupplier eventsFlow;
   private final Consumer<Boolean> serving;
   private final Duration interval;
   private final ScheduledExecutorService scheduler;
@@ -33,6 +34,7 @@ final class DependencyHealth implements AutoCloseable {
   DependencyHealth(
       BooleanSupplier redisUp,
       BooleanSupplier kafkaUp,
+      BooleanSupplier eventsFlow,
       Consumer<Boolean> serving,
       Duration interval) {
     if (interval.toMillis() < 10) {
@@ -41,6 +43,7 @@ final class DependencyHealth implements AutoCloseable {
     }
     this.redisUp = redisUp;
     this.kafkaUp = kafkaUp;
+    this.eventsFlow = eventsFlow;
     this.serving = serving;
     this.interval = interval;
     this.scheduler =
@@ -57,7 +60,8 @@ final class DependencyHealth implements AutoCloseable {
   void check() {
     boolean redis = isUp(redisUp);
     boolean kafka = isUp(kafkaUp);
-    boolean ok = redis && kafka;
+    boolean events = isUp(eventsFlow);
+    boolean ok = redis && kafka && events;
     if (last == null || last != ok) {
       if (ok) {
         LOG.info("Kafka and Redis answer: serving");
@@ -69,7 +73,10 @@ final class DependencyHealth implements AutoCloseable {
         if (!kafka) {
           down.add("Kafka");
         }
-        LOG.warnf("Not serving: %s unreachable", String.join(" and ", down));
+        if (!events) {
+          down.add("the job event listener");
+        }
+        LOG.warnf("Not serving: %s down", String.join(" and ", down));
       }
       last = ok;
     }

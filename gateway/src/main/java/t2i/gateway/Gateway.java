@@ -49,6 +49,7 @@ public class Gateway {
   private final JobEventListener listener;
   private final Thread listenerThread;
   private final DependencyHealth health;
+  private final JobSweeper sweeper;
 
   Gateway(GatewayConfig config, Instance<GrpcHealthStorage> healthStorage) {
     GatewayConfig.Gateway settings = config.gateway();
@@ -80,6 +81,7 @@ public class Gateway {
     this.connections = StageConnections.open("gateway", config.kafka(), config.redis(), clock);
     BacklogMonitor startedBacklog = null;
     DependencyHealth startedHealth = null;
+    JobSweeper startedSweeper = null;
     try {
       Duration reconcileInterval =
           JobEventListener.checkedReconcileInterval(settings.reconcileInterval());
@@ -105,7 +107,7 @@ public class Gateway {
                   topics.jobs(),
                   settings.publishTimeout()),
               connections.store(),
-              new RequestIds(connections.redis(), config.redis().jobRetention()),
+              new RequestIds(connections.redis()),
               new AdmissionControl(backlog, admission.maxQueuedJobs(), admission.retryAfter()),
               new TenantQuotas(
                   connections.redis(),
@@ -114,16 +116,24 @@ public class Gateway {
                   settings.jobTimeout(),
                   clock),
               settings.jobTimeout(),
-              settings.publishTimeout(),
               clock);
       this.jobs =
           new OwnedJobs(connections.store(), connections.tracker(), settings.publishTimeout());
       this.views = new JobViews(connections.store());
       this.watchers = new JobWatchers(settings.maxStreams(), settings.quota().retryAfter());
+      startedSweeper =
+          new JobSweeper(
+              connections.store(),
+              connections.tracker(),
+              settings.expiryGrace(),
+              settings.sweepInterval(),
+              clock);
+      this.sweeper = startedSweeper;
       startedHealth =
           new DependencyHealth(
               () -> "PONG".equals(connections.redis().ping()),
               backlog::kafkaReachable,
+              this::listenerAlive,
               serving -> report(healthStorage, serving),
               settings.healthCheckInterval());
       this.health = startedHealth;
@@ -138,6 +148,9 @@ public class Gateway {
       if (startedHealth != null) {
         startedHealth.close();
       }
+      if (startedSweeper != null) {
+        startedSweeper.close();
+      }
       if (startedBacklog != null) {
         startedBacklog.close();
       }
@@ -148,9 +161,15 @@ public class Gateway {
     listener.assignAll();
     this.listenerThread = Thread.ofPlatform().name("job-events").unstarted(listener);
     listenerThread.start();
+    sweeper.start();
     health.start();
     LOG.infof(
         "Gateway serving models %s (default %s)", models.names(), models.defaultModel().name());
+  }
+
+  /** The event listener feeds every stream of this replica: without it the replica cannot serve. */
+  private boolean listenerAlive() {
+    return listenerThread != null && listenerThread.isAlive();
   }
 
   private static void report(Instance<GrpcHealthStorage> storage, boolean serving) {
@@ -197,6 +216,7 @@ public class Gateway {
   @PreDestroy
   void close() {
     health.close();
+    sweeper.close();
     listener.close();
     try {
       listenerThread.join(10_000);

@@ -80,6 +80,20 @@ public interface GatewayConfig {
     @WithDefault("PT2S")
     Duration reconcileInterval();
 
+    /**
+     * How often the gateway looks for jobs past their deadline that nobody ended (recorded but
+     * never queued, or left by stages that were away), to end them.
+     */
+    @WithDefault("PT5S")
+    Duration sweepInterval();
+
+    /**
+     * How long after a queued job's deadline its stages have to end it themselves before the sweep
+     * ends it EXPIRED.
+     */
+    @WithDefault("PT30S")
+    Duration expiryGrace();
+
     /** How often the gateway checks that Kafka and Redis answer, for the gRPC health service. */
     @WithDefault("PT2S")
     Duration healthCheckInterval();

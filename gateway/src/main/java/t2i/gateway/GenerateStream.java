@@ -2,6 +2,7 @@ package t2i.gateway;
 
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
+import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.BitSet;
 import java.util.Optional;
@@ -9,6 +10,7 @@ import t2i.pipeline.job.JobStore;
 import t2i.pipeline.job.JobView;
 import t2i.pipeline.v1.ImageReady;
 import t2i.pipeline.v1.JobEvent;
+import t2i.pipeline.v1.JobSpec;
 import t2i.v1.Accepted;
 import t2i.v1.Completed;
 import t2i.v1.GenerateEvent;
@@ -26,6 +28,8 @@ import t2i.v1.Progress;
 final class GenerateStream implements JobWatcher {
 
   private final String jobId;
+  private final long deadlineUnixMs;
+  private final InstantSource clock;
   private final ServerCallStreamObserver<GenerateEvent> observer;
   private final JobStore store;
   private final JobViews views;
@@ -41,12 +45,15 @@ final class GenerateStream implements JobWatcher {
   private volatile boolean done;
 
   GenerateStream(
-      String jobId,
+      JobSpec spec,
       ServerCallStreamObserver<GenerateEvent> observer,
       JobStore store,
       JobViews views,
-      JobWatchers watchers) {
-    this.jobId = jobId;
+      JobWatchers watchers,
+      InstantSource clock) {
+    this.jobId = spec.getJobId();
+    this.deadlineUnixMs = spec.getDeadlineUnixMs();
+    this.clock = clock;
     this.observer = observer;
     this.store = store;
     this.views = views;
@@ -128,7 +135,11 @@ final class GenerateStream implements JobWatcher {
 
   private void catchUp(Optional<JobView> found) {
     if (found.isEmpty()) {
-      fail(OwnedJobs.notFound(jobId).getStatus());
+      // Redis lost the record: the next stage to touch the job recreates it from its message.
+      // Only once the job's deadline has passed is nothing coming any more.
+      if (deadlineUnixMs <= 0 || clock.millis() >= deadlineUnixMs) {
+        fail(OwnedJobs.notFound(jobId).getStatus());
+      }
       return;
     }
     JobView view = found.get();

@@ -67,34 +67,62 @@ final class JobEventListener implements Runnable {
     partitions.forEach(consumer::position);
   }
 
+  /**
+   * Reads events until {@link #close()}. A failure (Kafka away longer than a request timeout, say)
+   * is logged and waited out with capped backoff, never the end of the loop: the gateway's streams
+   * depend on it. Only an {@link Error} ends it, and the gateway's health then says NOT_SERVING.
+   */
   @Override
   public void run() {
     long nextReconcile = System.nanoTime() + reconcileEvery.toNanos();
     long nextRefresh = System.nanoTime() + PARTITION_REFRESH_EVERY.toNanos();
+    int failures = 0;
     try {
       while (!closed.get()) {
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL_TIMEOUT)) {
-          dispatch(record);
-        }
-        long now = System.nanoTime();
-        if (now - nextReconcile >= 0) {
-          watchers.reconcileAll();
-          nextReconcile = now + reconcileEvery.toNanos();
-        }
-        if (now - nextRefresh >= 0) {
-          addNewPartitions();
-          nextRefresh = now + PARTITION_REFRESH_EVERY.toNanos();
+        try {
+          for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL_TIMEOUT)) {
+            dispatch(record);
+          }
+          long now = System.nanoTime();
+          if (now - nextReconcile >= 0) {
+            watchers.reconcileAll();
+            nextReconcile = now + reconcileEvery.toNanos();
+          }
+          if (now - nextRefresh >= 0) {
+            nextRefresh = now + PARTITION_REFRESH_EVERY.toNanos();
+            addNewPartitions();
+          }
+          if (failures > 0) {
+            LOG.infof("Job event listener recovered after %d failed attempts", failures);
+            failures = 0;
+          }
+        } catch (WakeupException e) {
+          if (!closed.get()) {
+            throw e;
+          }
+        } catch (RuntimeException e) {
+          failures++;
+          if (failures == 1) {
+            LOG.warnf(e, "Job event listener failed; retrying (streams catch up afterwards)");
+          }
+          backOff(failures);
         }
       }
-    } catch (WakeupException e) {
-      if (!closed.get()) {
-        throw e;
-      }
-    } catch (RuntimeException e) {
-      LOG.errorf(e, "Job event listener stopped by an unexpected error");
+    } catch (RuntimeException | Error e) {
+      LOG.errorf(e, "Job event listener stopped by an unexpected error; the gateway is unhealthy");
       throw e;
     } finally {
       consumer.close();
+    }
+  }
+
+  private void backOff(int failures) {
+    long millis = Math.min(100L << Math.min(failures, 7), 10_000);
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      close();
     }
   }
 

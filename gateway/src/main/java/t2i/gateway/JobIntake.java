@@ -15,8 +15,13 @@ import t2i.v1.GenerateRequest;
 /**
  * Turns a validated request into a job, or finds the job it already created: honours the request id
  * (a retry gets the first attempt's job), admits the job (backlog, then the tenant's jobs in flight
- * and submission rate), records it and finally publishes it. Whatever an attempt reserved is given
- * back when it fails, so that a refused or failed request can simply be retried. Thread-safe.
+ * and submission rate), records it and finally publishes it.
+ *
+ * <p>The job's record and its request-id claim are written in one atomic step, so a retry always
+ * finds the job; a job that was recorded but never reached Kafka (its gateway stopped, or Kafka did
+ * not answer in time) is published by the retry. One that nobody retries ends FAILED at its
+ * deadline ({@link JobSweeper}). Whatever an attempt reserved is given back when it fails before
+ * the job is recorded. Thread-safe.
  */
 final class JobIntake {
 
@@ -29,19 +34,12 @@ final class JobIntake {
   /** A new job, recorded as QUEUED but not yet published ({@link #publish}). */
   record Fresh(JobSpec spec) implements Intake {}
 
-  /**
-   * A request id claimed this long ago without a job record was abandoned (its gateway stopped
-   * between claim and record): the claim is dropped so the retry can proceed.
-   */
-  private static final Duration CLAIM_GRACE = Duration.ofSeconds(30);
-
   private final JobSubmitter submitter;
   private final JobStore store;
   private final RequestIds requestIds;
   private final AdmissionControl admission;
   private final TenantQuotas quotas;
   private final Duration jobTimeout;
-  private final Duration abandonedAfter;
   private final InstantSource clock;
 
   JobIntake(
@@ -51,7 +49,6 @@ final class JobIntake {
       AdmissionControl admission,
       TenantQuotas quotas,
       Duration jobTimeout,
-      Duration publishTimeout,
       InstantSource clock) {
     if (jobTimeout.toMillis() < 1) {
       throw new IllegalArgumentException(
@@ -63,7 +60,6 @@ final class JobIntake {
     this.admission = admission;
     this.quotas = quotas;
     this.jobTimeout = jobTimeout;
-    this.abandonedAfter = publishTimeout.plus(CLAIM_GRACE);
     this.clock = clock;
   }
 
@@ -74,63 +70,86 @@ final class JobIntake {
    *     deadline is then no later
    * @throws io.grpc.StatusRuntimeException RESOURCE_EXHAUSTED if the job is not admitted,
    *     INVALID_ARGUMENT if the request id was used for a different request, ABORTED if a request
-   *     with the same id is being accepted at this moment
+   *     with the same id is being accepted at this very moment
    */
   Intake open(
       String tenant,
       GenerateRequest request,
       GenerateRequest resolved,
       Optional<Deadline> callDeadline) {
-    String jobId = UUID.randomUUID().toString();
     String requestId = resolved.getRequestId();
+    Optional<String> requestKey = Optional.empty();
     if (!requestId.isEmpty()) {
-      Optional<JobView> existing = claimOrFind(tenant, request, resolved, jobId);
+      Optional<JobView> existing = findExisting(tenant, request, resolved);
       if (existing.isPresent()) {
         return new Existing(existing.get());
       }
+      requestKey = Optional.of(RequestIds.key(tenant, requestId));
     }
+    String jobId = UUID.randomUUID().toString();
+    long now = clock.millis();
+    long deadline = now + jobTimeout.toMillis();
+    if (callDeadline.isPresent()) {
+      deadline = Math.min(deadline, now + callDeadline.get().timeRemaining(TimeUnit.MILLISECONDS));
+    }
+    JobSpec spec =
+        JobSpec.newBuilder()
+            .setJobId(jobId)
+            .setRequest(resolved)
+            .setAcceptedAtUnixMs(now)
+            .setDeadlineUnixMs(deadline)
+            .setTenant(tenant)
+            .build();
+    admission.checkCapacity();
+    quotas.reserveInFlight(tenant, jobId, deadline);
     try {
-      long now = clock.millis();
-      long deadline = now + jobTimeout.toMillis();
-      if (callDeadline.isPresent()) {
-        deadline =
-            Math.min(deadline, now + callDeadline.get().timeRemaining(TimeUnit.MILLISECONDS));
-      }
-      JobSpec spec =
-          JobSpec.newBuilder()
-              .setJobId(jobId)
-              .setRequest(resolved)
-              .setAcceptedAtUnixMs(now)
-              .setDeadlineUnixMs(deadline)
-              .setTenant(tenant)
-              .build();
-      admission.checkCapacity();
-      quotas.reserveInFlight(tenant, jobId, deadline);
-      try {
-        quotas.countSubmission(tenant);
-        submitter.record(spec);
-      } catch (RuntimeException e) {
-        quotas.releaseInFlight(tenant, jobId);
-        throw e;
-      }
-      return new Fresh(spec);
+      quotas.countSubmission(tenant);
+      return switch (store.create(spec, requestKey)) {
+        case JobStore.Created created -> new Fresh(spec);
+        case JobStore.AlreadyClaimed claimed -> {
+          // Another attempt with the same request id recorded its job a moment ago.
+          quotas.releaseInFlight(tenant, jobId);
+          Optional<JobView> first = store.find(claimed.jobId());
+          if (first.isEmpty()) {
+            throw inProgress(requestId);
+          }
+          requireSameRequest(first.get(), request, resolved);
+          yield new Existing(first.get());
+        }
+        case JobStore.IdTaken taken ->
+            throw Status.INTERNAL.withDescription("job id collision; retry").asRuntimeException();
+      };
     } catch (RuntimeException e) {
-      releaseClaim(tenant, requestId, jobId);
+      quotas.releaseInFlight(tenant, jobId);
       throw e;
     }
   }
 
   /**
-   * Publishes a fresh job and waits for Kafka's acknowledgement. If that fails, the job ends FAILED
-   * and its request id is free again, so that a retry creates a new job.
+   * Publishes a fresh job and waits for Kafka's acknowledgement. If Kafka does not take it, a job
+   * with a request id stays recorded for the retry to publish; one without ends FAILED, since
+   * nobody can ask for it again.
    */
   void publish(Fresh fresh) {
     JobSpec spec = fresh.spec();
     try {
       submitter.publish(spec);
     } catch (RuntimeException e) {
-      releaseClaim(spec.getTenant(), spec.getRequest().getRequestId(), spec.getJobId());
+      if (spec.getRequest().getRequestId().isEmpty()) {
+        submitter.abandon(spec, "the job could not be queued; submit it again");
+      }
       throw e;
+    }
+  }
+
+  /**
+   * Publishes the job a retried request found, unless Kafka is known to have it already or it has
+   * ended: the first attempt may have stopped between recording and publishing it.
+   */
+  void publishIfNeeded(Existing existing) {
+    JobView job = existing.job();
+    if (!job.published() && !job.isTerminal()) {
+      submitter.publish(job.spec());
     }
   }
 
@@ -143,32 +162,29 @@ final class JobIntake {
     try {
       submitter.abandon(spec, "the gateway could not open a stream for the job; submit it again");
     } finally {
-      releaseClaim(spec.getTenant(), spec.getRequest().getRequestId(), spec.getJobId());
+      String requestId = spec.getRequest().getRequestId();
+      if (!requestId.isEmpty()) {
+        requestIds.release(spec.getTenant(), requestId, spec.getJobId());
+      }
     }
   }
 
-  /** Claims the request id for {@code jobId}, or returns the job that already holds it. */
-  private Optional<JobView> claimOrFind(
-      String tenant, GenerateRequest request, GenerateRequest resolved, String jobId) {
+  /** The job the request id stands for, if it still has a record. */
+  private Optional<JobView> findExisting(
+      String tenant, GenerateRequest request, GenerateRequest resolved) {
     String requestId = resolved.getRequestId();
-    for (int attempt = 0; attempt < 2; attempt++) {
-      Optional<String> holder = requestIds.claim(tenant, requestId, jobId);
-      if (holder.isEmpty()) {
-        return Optional.empty();
-      }
-      Optional<JobView> job = store.find(holder.get());
-      if (job.isPresent()) {
-        requireSameRequest(job.get(), request, resolved);
-        return job;
-      }
-      Optional<Duration> age = requestIds.claimAge(tenant, requestId);
-      if (age.isPresent() && age.get().compareTo(abandonedAfter) < 0) {
-        throw inProgress(requestId);
-      }
-      // The claim outlived its job's record, or its attempt died before recording the job.
-      requestIds.release(tenant, requestId, holder.get());
+    Optional<String> holder = requestIds.holder(tenant, requestId);
+    if (holder.isEmpty()) {
+      return Optional.empty();
     }
-    throw inProgress(requestId);
+    Optional<JobView> job = store.find(holder.get());
+    if (job.isEmpty()) {
+      // The claim outlived its job's record (it expired, or Redis lost it): start afresh.
+      requestIds.release(tenant, requestId, holder.get());
+      return Optional.empty();
+    }
+    requireSameRequest(job.get(), request, resolved);
+    return job;
   }
 
   private static void requireSameRequest(
@@ -195,11 +211,5 @@ final class JobIntake {
                 + RequestValidator.echo(requestId)
                 + " is being accepted right now; retry in a moment to get its job")
         .asRuntimeException();
-  }
-
-  private void releaseClaim(String tenant, String requestId, String jobId) {
-    if (!requestId.isEmpty()) {
-      requestIds.release(tenant, requestId, jobId);
-    }
   }
 }

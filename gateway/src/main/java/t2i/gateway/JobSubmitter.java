@@ -13,9 +13,10 @@ import t2i.pipeline.v1.JobSubmitted;
 import t2i.v1.JobState;
 
 /**
- * Records admitted jobs in Redis, then publishes them and waits until Kafka has them on every
- * in-sync replica. Only then is a job accepted: a caller who gets a job id can rely on the job
- * running. Thread-safe.
+ * Publishes recorded jobs and waits until Kafka has them on every in-sync replica. Only then is a
+ * job accepted: a caller who gets a job id can rely on the job running. A publish that is
+ * acknowledged is noted on the job's record, so that a retried request publishes only a job that
+ * Kafka may not have. Thread-safe.
  */
 final class JobSubmitter {
 
@@ -33,18 +34,11 @@ final class JobSubmitter {
     this.publishTimeout = publishTimeout;
   }
 
-  /** Records a job as QUEUED; it is not yet published. */
-  void record(JobSpec spec) {
-    if (!tracker.store().create(spec)) {
-      throw Status.INTERNAL.withDescription("job id collision; retry").asRuntimeException();
-    }
-  }
-
   /**
    * Publishes a recorded job and blocks until Kafka acknowledges it.
    *
-   * @throws io.grpc.StatusRuntimeException UNAVAILABLE if Kafka did not take it; the job is then
-   *     marked FAILED
+   * @throws io.grpc.StatusRuntimeException UNAVAILABLE if Kafka did not take it in time; the job
+   *     stays recorded and unpublished
    */
   void publish(JobSpec spec) {
     try {
@@ -57,6 +51,12 @@ final class JobSubmitter {
     } catch (ExecutionException | TimeoutException e) {
       throw unavailable(spec, e);
     }
+    try {
+      tracker.store().markPublished(spec.getJobId());
+    } catch (RuntimeException e) {
+      // Kafka has the job; at worst a retried request publishes it again, which stages skip.
+      LOG.warnf(e, "Job %s is queued, but noting it on its record failed", spec.getJobId());
+    }
   }
 
   /** Ends a recorded job that will not be published, so that nothing waits for it. */
@@ -64,12 +64,12 @@ final class JobSubmitter {
     tracker.finish(spec.getJobId(), JobState.FAILED, reason);
   }
 
-  private RuntimeException unavailable(JobSpec spec, Exception cause) {
-    LOG.errorf(cause, "Could not queue job %s", spec.getJobId());
-    tracker.finish(
-        spec.getJobId(), JobState.FAILED, "the job could not be queued; submit it again");
+  private static RuntimeException unavailable(JobSpec spec, Exception cause) {
+    LOG.warnf("Could not queue job %s: %s", spec.getJobId(), cause.toString());
     return Status.UNAVAILABLE
-        .withDescription("the job queue is unavailable; retry in a few seconds")
+        .withDescription(
+            "the job queue did not take the job in time; retry in a few seconds (with the same"
+                + " request_id, the retry queues this job instead of a new one)")
         .asRuntimeException();
   }
 }

@@ -10,6 +10,8 @@ import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
 import java.util.Optional;
 import org.jboss.logging.Logger;
+import t2i.pipeline.failure.FailureKind;
+import t2i.pipeline.failure.Failures;
 import t2i.pipeline.job.JobView;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.v1.JobSpec;
@@ -59,7 +61,7 @@ public class TextToImageService implements TextToImageGrpc.AsyncService, Bindabl
           gateway.intake().open(scope.tenant(), request, resolved, scope.deadline());
       switch (intake) {
         case JobIntake.Fresh fresh -> streamNewJob(fresh, responses);
-        case JobIntake.Existing existing -> streamExistingJob(existing.job(), responses);
+        case JobIntake.Existing existing -> streamExistingJob(existing, responses);
       }
     } catch (RuntimeException e) {
       responses.onError(toStatus(e));
@@ -71,7 +73,7 @@ public class TextToImageService implements TextToImageGrpc.AsyncService, Bindabl
     JobSpec spec = fresh.spec();
     GenerateStream stream;
     try {
-      stream = watch(spec.getJobId(), responses);
+      stream = watch(spec, responses);
     } catch (RuntimeException e) {
       gateway.intake().abandon(fresh);
       throw e;
@@ -86,9 +88,17 @@ public class TextToImageService implements TextToImageGrpc.AsyncService, Bindabl
   }
 
   /** A retried Generate: the first attempt's job, from wherever it is now. */
-  private void streamExistingJob(JobView job, StreamObserver<GenerateEvent> responses) {
-    GenerateStream stream = watch(job.spec().getJobId(), responses);
-    stream.accepted(accepted(job.spec()));
+  private void streamExistingJob(
+      JobIntake.Existing existing, StreamObserver<GenerateEvent> responses) {
+    JobSpec spec = existing.job().spec();
+    GenerateStream stream = watch(spec, responses);
+    try {
+      gateway.intake().publishIfNeeded(existing);
+    } catch (RuntimeException e) {
+      gateway.watchers().remove(stream);
+      throw e;
+    }
+    stream.accepted(accepted(spec));
     stream.start();
   }
 
@@ -106,7 +116,10 @@ public class TextToImageService implements TextToImageGrpc.AsyncService, Bindabl
               gateway.intake().publish(fresh);
               yield fresh.spec().getJobId();
             }
-            case JobIntake.Existing existing -> existing.job().spec().getJobId();
+            case JobIntake.Existing existing -> {
+              gateway.intake().publishIfNeeded(existing);
+              yield existing.job().spec().getJobId();
+            }
           };
       response.onNext(SubmitResponse.newBuilder().setJobId(jobId).build());
       response.onCompleted();
@@ -137,7 +150,7 @@ public class TextToImageService implements TextToImageGrpc.AsyncService, Bindabl
   public void watchJob(WatchJobRequest request, StreamObserver<GenerateEvent> responses) {
     try {
       JobView view = gateway.jobs().find(CallScope.current().tenant(), request.getJobId());
-      watch(view.spec().getJobId(), responses).start();
+      watch(view.spec(), responses).start();
     } catch (RuntimeException e) {
       responses.onError(toStatus(e));
     }
@@ -183,14 +196,15 @@ public class TextToImageService implements TextToImageGrpc.AsyncService, Bindabl
   }
 
   /** Opens a stream of a job's events on this call; it watches the job from now on. */
-  private GenerateStream watch(String jobId, StreamObserver<GenerateEvent> responses) {
+  private GenerateStream watch(JobSpec spec, StreamObserver<GenerateEvent> responses) {
     GenerateStream stream =
         new GenerateStream(
-            jobId,
+            spec,
             (ServerCallStreamObserver<GenerateEvent>) responses,
             gateway.connections().store(),
             gateway.views(),
-            gateway.watchers());
+            gateway.watchers(),
+            gateway.connections().clock());
     // Watch before anything can happen to the job, so that no event of it passes unseen.
     gateway.watchers().add(stream);
     return stream;
@@ -203,10 +217,20 @@ public class TextToImageService implements TextToImageGrpc.AsyncService, Bindabl
         .build();
   }
 
-  /** Client errors pass through; anything else is logged and reported without internals. */
-  private static StatusRuntimeException toStatus(RuntimeException e) {
+  /**
+   * Client errors pass through; Redis or Kafka being away is UNAVAILABLE (a client retries that);
+   * anything else is logged and reported without internals.
+   */
+  static StatusRuntimeException toStatus(RuntimeException e) {
     if (e instanceof StatusRuntimeException status) {
       return status;
+    }
+    if (Failures.classify(e) == FailureKind.TRANSIENT) {
+      LOG.warnf("Request failed for now: %s", e.toString());
+      return Status.UNAVAILABLE
+          .withDescription(
+              "the gateway cannot reach its job store or queue right now; retry in a few seconds")
+          .asRuntimeException();
     }
     LOG.error("Request failed", e);
     return Status.INTERNAL

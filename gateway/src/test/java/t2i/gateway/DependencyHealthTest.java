@@ -13,9 +13,11 @@ class DependencyHealthTest {
 
   private final AtomicBoolean redis = new AtomicBoolean(true);
   private final AtomicBoolean kafka = new AtomicBoolean(true);
+  private final AtomicBoolean listener = new AtomicBoolean(true);
   private final List<Boolean> verdicts = new CopyOnWriteArrayList<>();
   private final DependencyHealth health =
-      new DependencyHealth(redis::get, kafka::get, verdicts::add, Duration.ofMinutes(1));
+      new DependencyHealth(
+          redis::get, kafka::get, listener::get, verdicts::add, Duration.ofMinutes(1));
 
   @AfterEach
   void close() {
@@ -37,6 +39,15 @@ class DependencyHealthTest {
   }
 
   @Test
+  void aDeadEventListener_stopsServing_becauseNoStreamWouldEverEnd() {
+    health.check();
+    listener.set(false);
+    health.check();
+
+    assertThat(verdicts).containsExactly(true, false);
+  }
+
+  @Test
   void aProbeThatThrows_countsAsDown() {
     DependencyHealth failing =
         new DependencyHealth(
@@ -44,6 +55,7 @@ class DependencyHealthTest {
               throw new IllegalStateException("connection refused");
             },
             kafka::get,
+            listener::get,
             verdicts::add,
             Duration.ofMinutes(1));
     try {

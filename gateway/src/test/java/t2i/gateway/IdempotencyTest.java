@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import t2i.local.LocalStackTestResource;
 import t2i.local.TopicProbe;
+import t2i.pipeline.job.RedisKeys;
 import t2i.pipeline.v1.JobSubmitted;
 import t2i.v1.GenerateEvent;
 import t2i.v1.GenerateRequest;
@@ -90,6 +91,23 @@ class IdempotencyTest {
       assertThat(published).hasSize(1);
       assertThat(JobSubmitted.parseFrom(published.getFirst()).getSpec().getRequest().getRequestId())
           .isEqualTo(requestId);
+    }
+  }
+
+  @Test
+  void aRetry_queuesTheJobItsFirstAttemptRecordedButNeverQueued() throws Exception {
+    String requestId = UUID.randomUUID().toString();
+    try (TopicProbe jobs =
+        TopicProbe.open(config.kafka().bootstrapServers(), config.kafka().topics().jobs())) {
+      String first = blocking.submit(request(requestId)).getJobId();
+      // As if the first attempt's gateway had stopped between recording and queuing the job.
+      stages.redis.hdel(RedisKeys.job(first), "published");
+
+      String retried = blocking.submit(request(requestId)).getJobId();
+
+      assertThat(retried).isEqualTo(first);
+      assertThat(publishedUpToFence(jobs, first)).hasSize(2);
+      assertThat(stages.store.find(first).orElseThrow().published()).isTrue();
     }
   }
 

@@ -12,17 +12,23 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import t2i.local.LocalStack;
+import t2i.local.StackEndpoints;
 
 /**
  * All of t2i on this machine: a Kafka broker and a Redis server (in this JVM, see {@link
- * LocalStack}) and the four services, each in its own JVM, configured to use them, and any further
- * gateway replicas added with {@link #addGateway}. The gateways run without authentication (every
- * caller is one anonymous tenant), as fits a cluster that only this machine reaches; {@code
- * t2i.gateway.auth.*} in the extra configuration turns it on. Owns all of it; {@link #close()}
- * stops the services and then the stack. Thread-safe.
+ * LocalStack}, unless the options name existing ones) and the services, each in its own JVM,
+ * configured to use them, and any further gateway replicas and workers added later. The gateways
+ * run without authentication (every caller is one anonymous tenant), as fits a cluster that only
+ * this machine reaches; {@code t2i.gateway.auth.*} in the extra configuration turns it on.
+ *
+ * <p>A supervisor restarts a service that exits on its own (a crash, a fatal error), with doubling
+ * backoff, and says so on the status channel. Each service instance has a stable name, which is
+ * also its consumer group instance id, so a restarted worker takes its partitions back.
+ *
+ * <p>Owns all of it; {@link #close()} stops the services and then the stack. Thread-safe.
  */
 public final class LocalCluster implements AutoCloseable {
 
@@ -36,6 +42,8 @@ public final class LocalCluster implements AutoCloseable {
    * @param logDir where each service's log goes
    * @param startTimeout how long the services may take to start
    * @param extraConfig more service configuration, e.g. {@code t2i.gateway.default-steps}
+   * @param external an existing Kafka and Redis to use instead of starting them
+   * @param instances how many instances of each service to start (at least one of each)
    */
   public record Options(
       Path home,
@@ -44,10 +52,33 @@ public final class LocalCluster implements AutoCloseable {
       int grpcPort,
       Path logDir,
       Duration startTimeout,
-      Map<String, String> extraConfig) {
+      Map<String, String> extraConfig,
+      Optional<StackEndpoints> external,
+      Map<Service, Integer> instances) {
 
     public Options {
       extraConfig = Map.copyOf(extraConfig);
+      instances = Map.copyOf(instances);
+    }
+
+    public Options(
+        Path home,
+        Path modelsDir,
+        Optional<String> defaultModel,
+        int grpcPort,
+        Path logDir,
+        Duration startTimeout,
+        Map<String, String> extraConfig) {
+      this(
+          home,
+          modelsDir,
+          defaultModel,
+          grpcPort,
+          logDir,
+          startTimeout,
+          extraConfig,
+          Optional.empty(),
+          Map.of());
     }
 
     /**
@@ -65,20 +96,89 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     public Options withGrpcPort(int port) {
-      return new Options(home, modelsDir, defaultModel, port, logDir, startTimeout, extraConfig);
+      return new Options(
+          home,
+          modelsDir,
+          defaultModel,
+          port,
+          logDir,
+          startTimeout,
+          extraConfig,
+          external,
+          instances);
     }
 
     public Options withDefaultModel(String model) {
       return new Options(
-          home, modelsDir, Optional.of(model), grpcPort, logDir, startTimeout, extraConfig);
+          home,
+          modelsDir,
+          Optional.of(model),
+          grpcPort,
+          logDir,
+          startTimeout,
+          extraConfig,
+          external,
+          instances);
     }
 
     public Options withLogDir(Path dir) {
-      return new Options(home, modelsDir, defaultModel, grpcPort, dir, startTimeout, extraConfig);
+      return new Options(
+          home,
+          modelsDir,
+          defaultModel,
+          grpcPort,
+          dir,
+          startTimeout,
+          extraConfig,
+          external,
+          instances);
     }
 
     public Options withExtraConfig(Map<String, String> config) {
-      return new Options(home, modelsDir, defaultModel, grpcPort, logDir, startTimeout, config);
+      return new Options(
+          home,
+          modelsDir,
+          defaultModel,
+          grpcPort,
+          logDir,
+          startTimeout,
+          config,
+          external,
+          instances);
+    }
+
+    /** Uses an existing Kafka and Redis instead of starting them in this JVM. */
+    public Options withExternalStack(StackEndpoints endpoints) {
+      return new Options(
+          home,
+          modelsDir,
+          defaultModel,
+          grpcPort,
+          logDir,
+          startTimeout,
+          extraConfig,
+          Optional.of(endpoints),
+          instances);
+    }
+
+    /** Starts {@code count} instances of {@code service} instead of one. */
+    public Options withInstances(Service service, int count) {
+      Map<Service, Integer> counts = new LinkedHashMap<>(instances);
+      counts.put(service, count);
+      return new Options(
+          home,
+          modelsDir,
+          defaultModel,
+          grpcPort,
+          logDir,
+          startTimeout,
+          extraConfig,
+          external,
+          counts);
+    }
+
+    int instancesOf(Service service) {
+      return Math.max(1, instances.getOrDefault(service, 1));
     }
   }
 
@@ -87,39 +187,49 @@ public final class LocalCluster implements AutoCloseable {
   /** The model that draws what its prompts say (see models/README.md). */
   static final String DEMO_MODEL = "shapes";
 
-  private final LocalStack stack;
-  private final List<ServiceProcess> services;
+  private final Optional<LocalStack> stack;
+  private final StackEndpoints endpoints;
   private final int grpcPort;
   private final Options options;
   private final Map<String, String> serviceConfig;
+  private final Supervisor supervisor;
 
   private LocalCluster(
-      LocalStack stack,
-      List<ServiceProcess> services,
+      Optional<LocalStack> stack,
+      StackEndpoints endpoints,
       int grpcPort,
       Options options,
-      Map<String, String> serviceConfig) {
+      Map<String, String> serviceConfig,
+      Supervisor supervisor) {
     this.stack = stack;
-    this.services = new CopyOnWriteArrayList<>(services);
+    this.endpoints = endpoints;
     this.grpcPort = grpcPort;
     this.options = options;
     this.serviceConfig = Map.copyOf(serviceConfig);
+    this.supervisor = supervisor;
   }
 
   /**
    * Starts everything and waits until every service is up.
    *
-   * @param status hears one line per milestone
+   * @param status hears one line per milestone, and later each restart of a service
    * @throws IOException if a service cannot start; the message includes the end of its log
    */
   public static LocalCluster start(Options options, Consumer<String> status)
       throws IOException, InterruptedException {
-    status.accept("starting Kafka and Redis");
-    LocalStack stack = LocalStack.start();
-    List<ServiceProcess> services = new ArrayList<>();
+    Optional<LocalStack> stack = Optional.empty();
+    StackEndpoints endpoints;
+    if (options.external().isPresent()) {
+      endpoints = options.external().get();
+    } else {
+      status.accept("starting Kafka and Redis");
+      stack = Optional.of(LocalStack.start());
+      endpoints = stack.get().endpoints();
+    }
+    Supervisor supervisor = new Supervisor(options.home(), options.logDir(), status);
     try {
       int port = options.grpcPort() == 0 ? freePort() : options.grpcPort();
-      Map<String, String> config = new LinkedHashMap<>(stack.serviceConfig());
+      Map<String, String> config = new LinkedHashMap<>(endpoints.serviceConfig());
       config.put("t2i.models.dir", options.modelsDir().toAbsolutePath().toString());
       options.defaultModel().ifPresent(m -> config.put("t2i.models.default-model", m));
       config.put("quarkus.grpc.server.port", Integer.toString(port));
@@ -130,17 +240,25 @@ public final class LocalCluster implements AutoCloseable {
       config.put("t2i.gateway.auth.enabled", "false");
       config.putAll(options.extraConfig());
       status.accept("starting gateway, tokenizer-service, encoder-worker, diffusion-worker");
+      List<String> started = new ArrayList<>();
       for (Service service : Service.values()) {
-        services.add(
-            ServiceProcess.start(
-                service, options.home(), options.logDir(), service.configOf(config), List.of()));
+        for (int i = 1; i <= options.instancesOf(service); i++) {
+          String name = i == 1 ? service.module() : service.module() + "-" + i;
+          Map<String, String> own = new LinkedHashMap<>(config);
+          if (service != Service.GATEWAY || i > 1) {
+            own.remove("quarkus.grpc.server.port");
+          }
+          supervisor.launch(service, name, own);
+          started.add(name);
+        }
       }
-      awaitStarted(services, options.startTimeout());
+      supervisor.awaitStarted(started, options.startTimeout());
+      supervisor.start();
       status.accept("all services up; gateway at localhost:" + port);
-      return new LocalCluster(stack, services, port, options, config);
+      return new LocalCluster(stack, endpoints, port, options, config, supervisor);
     } catch (IOException | InterruptedException | RuntimeException e) {
-      stopAll(services);
-      stack.close();
+      supervisor.close();
+      stack.ifPresent(LocalStack::close);
       throw e;
     }
   }
@@ -159,49 +277,68 @@ public final class LocalCluster implements AutoCloseable {
     Map<String, String> config = new LinkedHashMap<>(serviceConfig);
     config.put("quarkus.grpc.server.port", Integer.toString(port));
     config.putAll(extraConfig);
-    long replicas = services.stream().filter(s -> s.service() == Service.GATEWAY).count();
-    ServiceProcess gateway =
-        ServiceProcess.start(
-            Service.GATEWAY,
-            "gateway-" + (replicas + 1),
-            options.home(),
-            options.logDir(),
-            Service.GATEWAY.configOf(config),
-            List.of());
-    services.add(gateway);
-    awaitStarted(List.of(gateway), options.startTimeout());
+    add(Service.GATEWAY, config);
     return "localhost:" + port;
   }
 
-  private static void awaitStarted(List<ServiceProcess> services, Duration timeout)
+  /**
+   * Starts one more instance of a worker service and waits until it is up.
+   *
+   * @return its name
+   */
+  public synchronized String addInstance(Service service, Map<String, String> extraConfig)
       throws IOException, InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    List<ServiceProcess> pending = new ArrayList<>(services);
-    while (!pending.isEmpty()) {
-      pending.removeIf(
-          service -> {
-            try {
-              return service.isStarted();
-            } catch (IOException e) {
-              throw new UncheckedIOException(e);
-            }
-          });
-      if (pending.isEmpty()) {
-        return;
-      }
-      if (System.nanoTime() - deadline > 0) {
-        ServiceProcess late = pending.getFirst();
-        throw new IOException(
-            late.name()
-                + " did not start within "
-                + timeout
-                + "; its log "
-                + late.log()
-                + " ends with:\n"
-                + late.logTail(30));
-      }
-      Thread.sleep(POLL);
-    }
+    Map<String, String> config = new LinkedHashMap<>(serviceConfig);
+    config.remove("quarkus.grpc.server.port");
+    config.putAll(extraConfig);
+    return add(service, config);
+  }
+
+  private String add(Service service, Map<String, String> config)
+      throws IOException, InterruptedException {
+    String name = service.module() + "-" + (supervisor.names(service).size() + 1);
+    supervisor.launch(service, name, config);
+    supervisor.awaitStarted(List.of(name), options.startTimeout());
+    return name;
+  }
+
+  /** The names of a service's instances, in the order they were added. */
+  public List<String> instances(Service service) {
+    return supervisor.names(service);
+  }
+
+  /**
+   * Kills an instance at once (SIGKILL), as a crash would; the supervisor restarts it like any
+   * service that died.
+   */
+  public void kill(String name) {
+    supervisor.kill(name, false);
+  }
+
+  /** Kills an instance (SIGKILL) and keeps it down until {@link #restart}. */
+  public void killAndHold(String name) {
+    supervisor.kill(name, true);
+  }
+
+  /** Starts a held instance again under its name and waits until it is up. */
+  public void restart(String name) throws IOException, InterruptedException {
+    supervisor.release(name);
+    supervisor.awaitStarted(List.of(name), options.startTimeout());
+  }
+
+  /** Waits until every instance that is not held down has started (after restarts, say). */
+  public void awaitAllStarted() throws IOException, InterruptedException {
+    supervisor.awaitStarted(supervisor.runningNames(), options.startTimeout());
+  }
+
+  /** The log file of an instance; each start appends to it after a marker line. */
+  public Path log(String name) {
+    return supervisor.log(name);
+  }
+
+  /** How many times the supervisor has restarted services on its own. */
+  public int restarts() {
+    return supervisor.restarts();
   }
 
   private static int freePort() throws IOException {
@@ -216,33 +353,244 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   public String kafkaBootstrapServers() {
-    return stack.kafkaBootstrapServers();
+    return endpoints.kafkaBootstrapServers();
   }
 
   public String redisUrl() {
-    return stack.redisUrl();
+    return endpoints.redisUrl();
   }
 
-  /** The first service that has exited, if any: a running cluster should have none. */
+  /** An instance that has exited and is not held down or restarting, if any. */
   public Optional<String> deadService() {
-    return services.stream()
-        .filter(s -> !s.isAlive())
-        .findFirst()
-        .map(s -> s.name() + " exited; its log " + s.log() + " ends with:\n" + s.logTail(30));
+    return supervisor.deadService();
   }
 
   @Override
   public void close() {
     try {
-      stopAll(services);
+      supervisor.close();
     } finally {
-      stack.close();
+      stack.ifPresent(LocalStack::close);
     }
   }
 
-  private static void stopAll(List<ServiceProcess> services) {
-    // All at once: each drains its own work on SIGTERM, and waiting for one at a time adds up.
-    services.forEach(ServiceProcess::requestStop);
-    services.forEach(ServiceProcess::close);
+  /** Starts, watches and restarts the service instances; owns their processes. */
+  private static final class Supervisor implements AutoCloseable {
+
+    private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+
+    /** An instance that stayed up this long has recovered: its next crash starts over. */
+    private static final Duration STABLE = Duration.ofMinutes(1);
+
+    private final Path home;
+    private final Path logDir;
+    private final Consumer<String> status;
+    private final Map<String, Instance> instances = new LinkedHashMap<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread thread;
+    private int restarts;
+
+    private final class Instance {
+      final Service service;
+      final String name;
+      final Map<String, String> config;
+      ServiceProcess process;
+      boolean held;
+      long startedAtNanos;
+      long restartAtNanos;
+      Duration backoff = FIRST_BACKOFF;
+
+      Instance(Service service, String name, Map<String, String> config) {
+        this.service = service;
+        this.name = name;
+        this.config = config;
+      }
+    }
+
+    Supervisor(Path home, Path logDir, Consumer<String> status) {
+      this.home = home;
+      this.logDir = logDir;
+      this.status = status;
+      this.thread = Thread.ofPlatform().name("t2i-supervisor").daemon(true).unstarted(this::watch);
+    }
+
+    void start() {
+      thread.start();
+    }
+
+    synchronized void launch(Service service, String name, Map<String, String> clusterConfig)
+        throws IOException {
+      Map<String, String> config = new LinkedHashMap<>(clusterConfig);
+      // The instance's name is its stable identity in its consumer group (static membership).
+      config.put("t2i.kafka.group-instance-id", name);
+      config.put("quarkus.management.port", Integer.toString(freePort()));
+      Instance instance = new Instance(service, name, service.configOf(config));
+      instances.put(name, instance);
+      spawn(instance);
+    }
+
+    private void spawn(Instance instance) throws IOException {
+      instance.process =
+          ServiceProcess.start(
+              instance.service, instance.name, home, logDir, instance.config, List.of());
+      instance.startedAtNanos = System.nanoTime();
+      instance.restartAtNanos = 0;
+    }
+
+    synchronized List<String> names(Service service) {
+      return instances.values().stream()
+          .filter(i -> i.service == service)
+          .map(i -> i.name)
+          .toList();
+    }
+
+    synchronized List<String> runningNames() {
+      return instances.values().stream().filter(i -> !i.held).map(i -> i.name).toList();
+    }
+
+    synchronized Path log(String name) {
+      return instance(name).process.log();
+    }
+
+    synchronized int restarts() {
+      return restarts;
+    }
+
+    private Instance instance(String name) {
+      Instance instance = instances.get(name);
+      if (instance == null) {
+        throw new IllegalArgumentException("no service instance named " + name);
+      }
+      return instance;
+    }
+
+    synchronized void kill(String name, boolean hold) {
+      Instance instance = instance(name);
+      instance.held = hold;
+      instance.process.kill();
+    }
+
+    synchronized void release(String name) throws IOException {
+      Instance instance = instance(name);
+      if (!instance.held) {
+        return;
+      }
+      instance.held = false;
+      spawn(instance);
+    }
+
+    synchronized Optional<String> deadService() {
+      return instances.values().stream()
+          .filter(i -> !i.held && !i.process.isAlive())
+          .findFirst()
+          .map(
+              i ->
+                  i.name
+                      + " exited; its log "
+                      + i.process.log()
+                      + " ends with:\n"
+                      + i.process.logTail(30));
+    }
+
+    void awaitStarted(List<String> names, Duration timeout)
+        throws IOException, InterruptedException {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      List<String> pending = new ArrayList<>(names);
+      while (!pending.isEmpty()) {
+        synchronized (this) {
+          pending.removeIf(
+              name -> {
+                try {
+                  return instance(name).process.isStarted();
+                } catch (IOException e) {
+                  if (closed.get() || thread.isAlive()) {
+                    // The supervisor will restart it; keep waiting for the next start.
+                    return false;
+                  }
+                  throw new UncheckedIOException(e);
+                }
+              });
+        }
+        if (pending.isEmpty()) {
+          return;
+        }
+        if (System.nanoTime() - deadline > 0) {
+          ServiceProcess late;
+          synchronized (this) {
+            late = instance(pending.getFirst()).process;
+          }
+          throw new IOException(
+              late.name()
+                  + " did not start within "
+                  + timeout
+                  + "; its log "
+                  + late.log()
+                  + " ends with:\n"
+                  + late.logTail(30));
+        }
+        Thread.sleep(POLL);
+      }
+    }
+
+    /** Restarts instances that exited on their own, each after its backoff. */
+    private void watch() {
+      while (!closed.get()) {
+        try {
+          Thread.sleep(500);
+        } catch (InterruptedException e) {
+          return;
+        }
+        synchronized (this) {
+          if (closed.get()) {
+            return;
+          }
+          long now = System.nanoTime();
+          for (Instance instance : instances.values()) {
+            if (instance.held || instance.process.isAlive()) {
+              if (!instance.held && now - instance.startedAtNanos > STABLE.toNanos()) {
+                instance.backoff = FIRST_BACKOFF;
+              }
+              continue;
+            }
+            if (instance.restartAtNanos == 0) {
+              instance.restartAtNanos = now + instance.backoff.toNanos();
+              status.accept(
+                  instance.name
+                      + " exited with status "
+                      + instance.process.exitStatus()
+                      + "; restarting it in "
+                      + instance.backoff.toSeconds()
+                      + " s (log: "
+                      + instance.process.log()
+                      + ")");
+              Duration doubled = instance.backoff.multipliedBy(2);
+              instance.backoff = doubled.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : doubled;
+            } else if (now - instance.restartAtNanos >= 0) {
+              try {
+                spawn(instance);
+                restarts++;
+              } catch (IOException e) {
+                status.accept("could not restart " + instance.name + ": " + e.getMessage());
+                instance.restartAtNanos = 0;
+              }
+            }
+          }
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      closed.set(true);
+      thread.interrupt();
+      List<ServiceProcess> processes;
+      synchronized (this) {
+        processes = instances.values().stream().map(i -> i.process).toList();
+      }
+      // All at once: each drains its own work on SIGTERM, and waiting for one at a time adds up.
+      processes.forEach(ServiceProcess::requestStop);
+      processes.forEach(ServiceProcess::close);
+    }
   }
 }

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 /** The four services, each started from its own packaged build. */
-enum Service {
+public enum Service {
   GATEWAY("gateway", "512m", "t2i.gateway."),
   TOKENIZER("tokenizer-service", "512m", "t2i.tokenizer."),
   ENCODER("encoder-worker", "1g", "t2i.encoder.", "t2i.engine."),
@@ -42,7 +42,7 @@ enum Service {
     return mine;
   }
 
-  String module() {
+  public String module() {
     return module;
   }
 

@@ -12,7 +12,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One service running as a child JVM, its output going to a log file. Owns the process: {@link
+ * One start of a service as a child JVM, its output appended to the instance's log file after a
+ * marker line (so the file tells every start of the instance apart). Owns the process: {@link
  * #close()} asks it to stop (SIGTERM, so it drains its work) and kills it if it does not.
  */
 final class ServiceProcess implements AutoCloseable {
@@ -24,14 +25,20 @@ final class ServiceProcess implements AutoCloseable {
 
   private final Service service;
   private final String name;
+
+  /** Starts a marker line in the log; the rest of the line says which start it is. */
+  static final String MARKER = "=== t2i: starting ";
+
   private final Process process;
   private final Path log;
+  private final long logOffset;
 
-  private ServiceProcess(Service service, String name, Process process, Path log) {
+  private ServiceProcess(Service service, String name, Process process, Path log, long logOffset) {
     this.service = service;
     this.name = name;
     this.process = process;
     this.log = log;
+    this.logOffset = logOffset;
   }
 
   /**
@@ -66,6 +73,13 @@ final class ServiceProcess implements AutoCloseable {
     }
     Files.createDirectories(logDir);
     Path log = logDir.resolve(name + ".log");
+    Files.writeString(
+        log,
+        MARKER + name + " at " + java.time.Instant.now() + "\n",
+        StandardCharsets.UTF_8,
+        java.nio.file.StandardOpenOption.CREATE,
+        java.nio.file.StandardOpenOption.APPEND);
+    long offset = Files.size(log);
     List<String> command = new ArrayList<>();
     command.add(javaExecutable());
     command.add("-Xmx" + service.maxHeap());
@@ -80,9 +94,9 @@ final class ServiceProcess implements AutoCloseable {
         new ProcessBuilder(command)
             .directory(home.toFile())
             .redirectErrorStream(true)
-            .redirectOutput(log.toFile());
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().put("OPT_OUT_TRACKING", "true");
-    return new ServiceProcess(service, name, builder.start(), log);
+    return new ServiceProcess(service, name, builder.start(), log, offset);
   }
 
   private static String javaExecutable() {
@@ -114,9 +128,24 @@ final class ServiceProcess implements AutoCloseable {
     return process.isAlive();
   }
 
-  /** True once the service has logged that it started; throws if it died instead. */
+  /** Kills the process at once (SIGKILL) and waits for it to be gone. */
+  void kill() {
+    process.destroyForcibly();
+    try {
+      process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The exit status, or "unknown" while it runs. */
+  String exitStatus() {
+    return process.isAlive() ? "unknown" : Integer.toString(process.exitValue());
+  }
+
+  /** True once this start of the service has logged that it started; throws if it died instead. */
   boolean isStarted() throws IOException {
-    String output = Files.readString(log, StandardCharsets.UTF_8);
+    String output = thisStartsLog();
     if (output.contains(STARTED)) {
       return true;
     }
@@ -133,13 +162,19 @@ final class ServiceProcess implements AutoCloseable {
     return false;
   }
 
-  /** The last lines of the service's log, for error reports. */
+  /** The last lines of this start's log, for error reports. */
   String logTail(int lines) {
     try {
-      return tail(Files.readString(log, StandardCharsets.UTF_8), lines);
+      return tail(thisStartsLog(), lines);
     } catch (IOException e) {
       return "(cannot read " + log + ": " + e.getMessage() + ")";
     }
+  }
+
+  private String thisStartsLog() throws IOException {
+    byte[] all = Files.readAllBytes(log);
+    int from = (int) Math.min(logOffset, all.length);
+    return new String(all, from, all.length - from, StandardCharsets.UTF_8);
   }
 
   private static String tail(String text, int lines) {

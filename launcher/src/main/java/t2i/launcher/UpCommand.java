@@ -3,7 +3,6 @@ package t2i.launcher;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -22,12 +21,10 @@ final class UpCommand implements Callable<Integer> {
     LocalCluster running =
         LocalCluster.start(cluster.options(home), line -> System.err.println("t2i: " + line));
     CountDownLatch stopped = new CountDownLatch(1);
-    AtomicBoolean stopping = new AtomicBoolean();
     Thread hook =
         Thread.ofPlatform()
             .unstarted(
                 () -> {
-                  stopping.set(true);
                   System.err.println("t2i: stopping");
                   running.close();
                   stopped.countDown();
@@ -39,14 +36,8 @@ final class UpCommand implements Callable<Integer> {
             + running.gatewayAddress()
             + " \"a red circle\" --out x.png");
     System.out.println("Press Ctrl+C to stop.");
-    while (stopped.getCount() > 0) {
-      // While stopping, services exit on purpose.
-      if (!stopping.get() && running.deadService().isPresent()) {
-        System.err.println("t2i: " + running.deadService().get());
-        return 1;
-      }
-      Thread.sleep(1000);
-    }
+    // The cluster's supervisor restarts a service that dies, and says so on stderr.
+    stopped.await();
     return 0;
   }
 }

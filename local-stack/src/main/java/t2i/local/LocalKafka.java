@@ -178,7 +178,7 @@ public final class LocalKafka implements AutoCloseable {
   }
 
   /** Returns once the broker serves metadata: the first thing every client asks for. */
-  private static void awaitReady(String bootstrapServers, long deadlineNanos, Duration bound) {
+  static void awaitReady(String bootstrapServers, long deadlineNanos, Duration bound) {
     long remainingMs = remaining(deadlineNanos).toMillis();
     int requestTimeoutMs = (int) Math.min(remainingMs, 5_000);
     Map<String, Object> config =

@@ -24,7 +24,9 @@ import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
- * A real Redis server in a child process, bound to a random loopback port, with persistence off.
+ * A real Redis server in a child process, bound to a loopback port (random unless given), keeping
+ * its data in an append-only file fsynced every second, as production Redis for t2i should: a
+ * restart on the same directory finds the data again.
  *
  * <p>The binary is {@code redis-server} from {@code PATH} when installed, else the one that
  * embedded-redis bundles. {@link #start} returns once the server answers {@code PING}. The instance
@@ -78,7 +80,7 @@ public final class LocalRedis implements AutoCloseable {
     } catch (IOException e) {
       throw new StartupException("Could not create a working directory for Redis", e);
     }
-    return start(dir, true, RedisExecutable::findOnPath);
+    return start(dir, 0, true, RedisExecutable::findOnPath);
   }
 
   /**
@@ -86,7 +88,15 @@ public final class LocalRedis implements AutoCloseable {
    * the directory: {@link #close()} leaves it in place.
    */
   public static LocalRedis start(Path workDir) {
-    return start(workDir, false, RedisExecutable::findOnPath);
+    return start(workDir, 0, false, RedisExecutable::findOnPath);
+  }
+
+  /**
+   * As {@link #start(Path)}, on {@code port} (0 picks a free one): a server stopped and started
+   * again on the same directory and port is the same server to its clients, with its data.
+   */
+  public static LocalRedis start(Path workDir, int port) {
+    return start(workDir, port, false, RedisExecutable::findOnPath);
   }
 
   /**
@@ -95,9 +105,14 @@ public final class LocalRedis implements AutoCloseable {
    */
   static LocalRedis start(
       Path workDir, boolean ownsWorkDir, Function<String, Optional<Path>> pathLookup) {
+    return start(workDir, 0, ownsWorkDir, pathLookup);
+  }
+
+  private static LocalRedis start(
+      Path workDir, int port, boolean ownsWorkDir, Function<String, Optional<Path>> pathLookup) {
     Objects.requireNonNull(workDir, "workDir");
     try {
-      return launch(workDir, ownsWorkDir, pathLookup);
+      return launch(workDir, port, ownsWorkDir, pathLookup);
     } catch (RuntimeException | Error e) {
       if (ownsWorkDir) {
         try {
@@ -111,7 +126,10 @@ public final class LocalRedis implements AutoCloseable {
   }
 
   private static LocalRedis launch(
-      Path workDir, boolean ownsWorkDir, Function<String, Optional<Path>> pathLookup) {
+      Path workDir,
+      int fixedPort,
+      boolean ownsWorkDir,
+      Function<String, Optional<Path>> pathLookup) {
     long startNanos = System.nanoTime();
     long deadlineNanos = startNanos + STARTUP_TIMEOUT.toNanos();
     RedisExecutable executable;
@@ -126,7 +144,7 @@ public final class LocalRedis implements AutoCloseable {
       int port;
       Process process;
       try {
-        port = FreePorts.pick(1)[0];
+        port = fixedPort > 0 ? fixedPort : FreePorts.pick(1)[0];
         process =
             new ProcessBuilder(command(executable.path(), port, workDir))
                 .directory(workDir.toFile())
@@ -146,7 +164,7 @@ public final class LocalRedis implements AutoCloseable {
         return redis;
       }
       String text = exitOutput.get();
-      if (text.contains("Address already in use") && attempt < BIND_ATTEMPTS) {
+      if (text.contains("Address already in use") && fixedPort == 0 && attempt < BIND_ATTEMPTS) {
         LOG.debugf("Redis lost port %d to another process, retrying", port);
         continue;
       }
@@ -167,11 +185,14 @@ public final class LocalRedis implements AutoCloseable {
         Integer.toString(port),
         "--bind",
         FreePorts.LOOPBACK_HOST,
-        // No snapshots and no append-only file: tests and demos start from an empty store.
+        // No snapshots, but an append-only file fsynced every second: a restarted server keeps
+        // what it had, as t2i expects of production Redis.
         "--save",
         "",
         "--appendonly",
-        "no",
+        "yes",
+        "--appendfsync",
+        "everysec",
         "--dir",
         workDir.toString(),
         "--daemonize",
@@ -277,7 +298,7 @@ public final class LocalRedis implements AutoCloseable {
   }
 
   private void stopProcess() {
-    // SIGTERM: Redis exits at once, and with persistence off it writes nothing first.
+    // SIGTERM: Redis flushes its append-only file and exits.
     process.destroy();
     try {
       if (!process.waitFor(STOP_TIMEOUT.toMillis(), MILLISECONDS)) {

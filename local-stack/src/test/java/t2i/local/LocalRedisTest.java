@@ -33,7 +33,7 @@ class LocalRedisTest {
       jedis.set("embedding:1", "cached");
       assertThat(jedis.get("embedding:1")).isEqualTo("cached");
       assertThat(jedis.configGet("save")).containsEntry("save", "");
-      assertThat(jedis.configGet("appendonly")).containsEntry("appendonly", "no");
+      assertThat(jedis.configGet("appendonly")).containsEntry("appendonly", "yes");
     }
   }
 
@@ -53,12 +53,29 @@ class LocalRedisTest {
   }
 
   @Test
-  void persistenceIsOff() {
+  void dataGoesToAnAppendOnlyFileFsyncedEverySecond() {
     try (LocalRedis redis = LocalRedis.start();
         Jedis jedis = new Jedis(URI.create(redis.url()))) {
       assertThat(jedis.configGet("save")).containsEntry("save", "");
-      assertThat(jedis.configGet("appendonly")).containsEntry("appendonly", "no");
+      assertThat(jedis.configGet("appendonly")).containsEntry("appendonly", "yes");
+      assertThat(jedis.configGet("appendfsync")).containsEntry("appendfsync", "everysec");
       assertThat(jedis.configGet("bind").get("bind")).isEqualTo("127.0.0.1");
+    }
+  }
+
+  @Test
+  void restartedOnTheSameDirectoryAndPort_keepsItsData(@TempDir Path dir) {
+    int port;
+    try (LocalRedis first = LocalRedis.start(dir);
+        Jedis jedis = new Jedis(URI.create(first.url()))) {
+      port = first.port();
+      jedis.set("job:1", "denoising");
+    }
+
+    try (LocalRedis second = LocalRedis.start(dir, port);
+        Jedis jedis = new Jedis(URI.create(second.url()))) {
+      assertThat(second.port()).isEqualTo(port);
+      assertThat(jedis.get("job:1")).isEqualTo("denoising");
     }
   }
 

@@ -2,12 +2,11 @@ package t2i.tokenizer;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import t2i.clip.prompt.PromptChunk;
 import t2i.clip.prompt.PromptTokenizer;
-import t2i.pipeline.job.JobGate;
+import t2i.pipeline.failure.JobFailure;
 import t2i.pipeline.job.JobTracker;
 import t2i.pipeline.kafka.Delivery;
 import t2i.pipeline.kafka.JobHandler;
@@ -24,7 +23,7 @@ import t2i.v1.JobState;
  * Tokenizes a submitted job's prompt and negative prompt into text-encoder windows (with attention
  * weights) and passes the job on to the text encoder. The shorter of the two is padded with windows
  * of the empty prompt, so both encode to the same length. Tokenizing takes microseconds, so it runs
- * on the consumer's thread.
+ * on the consumer's thread. The stage loop has already checked the job (see {@code JobGate}).
  */
 final class TokenizeHandler implements JobHandler<JobSubmitted> {
 
@@ -33,7 +32,6 @@ final class TokenizeHandler implements JobHandler<JobSubmitted> {
   private final Map<String, PromptTokenizer> tokenizers;
   private final int maxChunks;
   private final JobTracker tracker;
-  private final JobGate gate;
   private final Publisher publisher;
   private final String outputTopic;
 
@@ -41,13 +39,11 @@ final class TokenizeHandler implements JobHandler<JobSubmitted> {
       Map<String, PromptTokenizer> tokenizers,
       int maxChunks,
       JobTracker tracker,
-      JobGate gate,
       Publisher publisher,
       String outputTopic) {
     this.tokenizers = Map.copyOf(tokenizers);
     this.maxChunks = maxChunks;
     this.tracker = tracker;
-    this.gate = gate;
     this.publisher = publisher;
     this.outputTopic = outputTopic;
   }
@@ -55,16 +51,10 @@ final class TokenizeHandler implements JobHandler<JobSubmitted> {
   @Override
   public CompletionStage<?> handle(Delivery<JobSubmitted> delivery) {
     JobSpec spec = delivery.value().getSpec();
-    Optional<CompletableFuture<?>> skip = gate.skipReason(spec, STAGE);
-    if (skip.isPresent()) {
-      return skip.get();
-    }
     GenerateRequest request = spec.getRequest();
     PromptTokenizer tokenizer = tokenizers.get(request.getModel());
     if (tokenizer == null) {
-      return tracker.finish(
-          spec.getJobId(),
-          JobState.FAILED,
+      throw new JobFailure(
           "Model '"
               + request.getModel()
               + "' is not installed on the tokenizer service; available: "
@@ -82,7 +72,7 @@ final class TokenizeHandler implements JobHandler<JobSubmitted> {
             .build();
     // The state event and the output are independent: send both at once.
     return CompletableFuture.allOf(
-        tracker.advance(spec.getJobId(), JobState.TOKENIZING),
+        tracker.advance(spec, JobState.TOKENIZING),
         publisher.send(outputTopic, spec.getJobId(), tokenized));
   }
 

@@ -10,13 +10,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jboss.logging.Logger;
 import t2i.clip.prompt.PromptTokenizer;
-import t2i.pipeline.job.JobGate;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.model.ModelRegistry;
 import t2i.pipeline.stage.Closeables;
 import t2i.pipeline.stage.StageConnections;
 import t2i.pipeline.stage.StageLoops;
 import t2i.pipeline.v1.JobSubmitted;
+import t2i.v1.JobState;
 
 /**
  * The tokenizer service's lifecycle: loads every model's tokenizer, connects, and consumes
@@ -51,18 +51,29 @@ public class TokenizerService {
             tokenizers,
             config.models().maxPromptChunks(),
             connections.tracker(),
-            new JobGate(connections.tracker(), clock),
             connections.publisher(),
             connections.topics().tokenized());
     loops =
-        StageLoops.start(
-            connections,
-            TokenizeHandler.STAGE,
-            connections.topics().jobs(),
-            JobSubmitted.parser(),
-            handler,
-            config.tokenizer().consumers(),
-            config.tokenizer().maxInFlight());
+        StageLoops.builder(
+                connections,
+                TokenizeHandler.STAGE,
+                connections.topics().jobs(),
+                JobSubmitted.parser(),
+                JobSubmitted::getSpec)
+            .state(JobState.TOKENIZING, true)
+            .handler(handler)
+            .concurrency(config.tokenizer().consumers(), config.tokenizer().maxInFlight())
+            .start();
+  }
+
+  /** Whether the consumer loops run (liveness). */
+  boolean isLive() {
+    return loops != null && loops.isAlive();
+  }
+
+  /** Whether the service takes new jobs: live, and Kafka and Redis answer (readiness). */
+  boolean isReady() {
+    return isLive() && !loops.isWaitingForInfrastructure();
   }
 
   void stop(@Observes ShutdownEvent event) {

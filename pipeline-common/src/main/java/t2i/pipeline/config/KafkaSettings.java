@@ -1,7 +1,9 @@
 package t2i.pipeline.config;
 
 import io.smallrye.config.WithDefault;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 
 /** How a service reaches Kafka. A configuration group: services nest it under {@code t2i.kafka}. */
 public interface KafkaSettings {
@@ -24,6 +26,21 @@ public interface KafkaSettings {
   /** Replication factor of each topic the service creates when it is missing. */
   @WithDefault("1")
   short topicReplicationFactor();
+
+  /**
+   * This process's stable name in its consumer group (static membership: a restarted process takes
+   * its partitions back without a rebalance); each consumer thread appends its index. Unset, it is
+   * {@code HOSTNAME-PID}, which is stable across container restarts in a pod and unique among
+   * processes on one host. Two processes must never share one.
+   */
+  Optional<String> groupInstanceId();
+
+  /**
+   * How long the group waits for a consumer that stopped answering (a crashed process) before its
+   * partitions go to the others; a process restarted within it takes them back itself.
+   */
+  @WithDefault("PT20S")
+  Duration sessionTimeout();
 
   /** Topic names. */
   TopicNames topics();

@@ -3,18 +3,25 @@ package t2i.pipeline.job;
 import java.time.InstantSource;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jboss.logging.Logger;
 import t2i.pipeline.v1.JobSpec;
 import t2i.v1.JobState;
 
 /**
- * The check every stage makes before spending work on a job: a job that already ended (finished,
- * cancelled, expired, or handled by an earlier delivery of the same message) is skipped, and a job
- * past its deadline is ended as EXPIRED instead of computed for nobody.
+ * The check every stage makes before spending work on a job. A job is skipped when it has ended
+ * (finished, cancelled, expired) or is already past this stage (a later stage has it, or this stage
+ * already handed it on): a redelivered message then costs nothing and produces no second output. A
+ * job past its deadline is ended EXPIRED instead of computed for nobody. A job whose record Redis
+ * lost goes ahead: the stage's first write recreates the record from the message.
  */
 public final class JobGate {
 
+  private static final Logger LOG = Logger.getLogger(JobGate.class);
+
   private final JobTracker tracker;
   private final InstantSource clock;
+  private final AtomicLong duplicatesSkipped = new AtomicLong();
 
   public JobGate(JobTracker tracker, InstantSource clock) {
     this.tracker = tracker;
@@ -24,18 +31,38 @@ public final class JobGate {
   /**
    * Returns empty if the stage should work on the job; otherwise a future that completes once the
    * skip is recorded (for an expired job, once EXPIRED is recorded and announced).
+   *
+   * @param stage the stage's name, for reasons and logs
+   * @param stageState the state the stage puts the job in while it works on it
+   * @param redo whether a later stage asked for this stage's work again (it lost its input): then
+   *     only an ended job is skipped
    */
-  public Optional<CompletableFuture<?>> skipReason(JobSpec spec, String stage) {
-    Optional<JobState> state = tracker.store().state(spec.getJobId());
-    if (state.isEmpty() || JobStates.isTerminal(state.get())) {
-      // Unknown: its record expired or was never written; nobody can fetch a result.
-      return Optional.of(CompletableFuture.completedFuture(null));
+  public Optional<CompletableFuture<?>> skipReason(
+      JobSpec spec, String stage, JobState stageState, boolean redo) {
+    String jobId = spec.getJobId();
+    Optional<JobStore.Progress> progress = tracker.store().progress(jobId);
+    if (progress.isPresent()) {
+      JobState state = progress.get().state();
+      if (JobStates.isTerminal(state)) {
+        LOG.debugf("%s skips job %s: it has ended as %s", stage, jobId, state);
+        return Optional.of(CompletableFuture.completedFuture(null));
+      }
+      boolean past =
+          state.getNumber() > stageState.getNumber()
+              || progress.get().handedOff() >= stageState.getNumber();
+      if (past && !redo) {
+        duplicatesSkipped.incrementAndGet();
+        LOG.infof(
+            "%s skips a second delivery of job %s: it is already past this stage (%s)",
+            stage, jobId, state);
+        return Optional.of(CompletableFuture.completedFuture(null));
+      }
     }
     long deadline = spec.getDeadlineUnixMs();
     if (deadline > 0 && clock.millis() >= deadline) {
       return Optional.of(
           tracker.finish(
-              spec.getJobId(),
+              spec,
               JobState.EXPIRED,
               "The job's deadline passed before "
                   + stage
@@ -43,5 +70,10 @@ public final class JobGate {
                   + " less busy"));
     }
     return Optional.empty();
+  }
+
+  /** Deliveries skipped because the job was already past the stage (for tests and metrics). */
+  public long duplicatesSkipped() {
+    return duplicatesSkipped.get();
   }
 }

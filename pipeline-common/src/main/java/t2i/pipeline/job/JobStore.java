@@ -6,16 +6,18 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jboss.logging.Logger;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
-import redis.clients.jedis.params.SetParams;
 import t2i.pipeline.v1.ImageReady;
 import t2i.pipeline.v1.JobSpec;
 import t2i.v1.JobState;
@@ -27,11 +29,18 @@ import t2i.v1.StateTransition;
  * <p>A job's state only moves forward (QUEUED, TOKENIZING, ENCODING, DENOISING, then one terminal
  * state) and a terminal state is final: the checks run inside Redis, atomically, so a redelivered
  * message or a late writer can never move a job back or overwrite its outcome. Every write renews
- * the record's time to live ({@code retention}).
+ * the record's time to live ({@code retention}); no write creates a key without one.
+ *
+ * <p>Redis is a cache of what Kafka holds: a write that carries the job's {@link JobSpec} (every
+ * stage message has it) recreates a record that Redis lost (a restart without persistence, an
+ * eviction) and then applies itself, so a job in flight survives the loss of Redis' data. Writes by
+ * job id alone never create a record.
  *
  * <p>Thread-safe. Does not own the Redis client.
  */
 public final class JobStore {
+
+  private static final Logger LOG = Logger.getLogger(JobStore.class);
 
   /** Outcome of a state change. */
   public enum Change {
@@ -39,45 +48,107 @@ public final class JobStore {
     APPLIED,
     /** The job is already in that state, later, or finished: nothing changed. */
     STALE,
-    /** No such job (never created, or expired). */
+    /** No such job (never created, or expired), and no spec to recreate it from. */
     UNKNOWN
   }
 
+  /** Every state number below this is not terminal; every one from it on is. */
+  private static final int FIRST_TERMINAL = firstTerminal();
+
+  /**
+   * Recreates a missing record from its spec (ARGV[1], empty: do not), with QUEUED stamped at its
+   * acceptance and marked published (a stage has it from Kafka); sets {@code restored} to 1 if it
+   * did, returns -1 if the record is missing and cannot be recreated. Expects ARGV[2] now, ARGV[3]
+   * retention, ARGV[4] QUEUED, ARGV[5] accepted at, and KEYS[2] the deadline index with ARGV[6] the
+   * deadline.
+   */
+  private static final String RESTORE =
+      """
+      local restored = 0
+      if redis.call('EXISTS', KEYS[1]) == 0 then
+        if ARGV[1] == '' then return -1 end
+        redis.call('HSET', KEYS[1], 'spec', ARGV[1], 'state', ARGV[4], 't:' .. ARGV[4], ARGV[5],
+          'restored', ARGV[2], 'published', '1')
+        redis.call('PEXPIRE', KEYS[1], ARGV[3])
+        if tonumber(ARGV[6]) > 0 then
+          redis.call('ZADD', KEYS[2], ARGV[6], ARGV[7])
+          redis.call('PEXPIRE', KEYS[2], ARGV[3])
+        end
+        restored = 1
+      end
+      """;
+
+  /** Returns -1 unknown, 0 stale, 1 applied; plus 2 if the record was recreated. */
   private static final byte[] TRANSITION_SCRIPT =
-      """
-      local cur = redis.call('HGET', KEYS[1], 'state')
-      if not cur then return -1 end
-      cur = tonumber(cur)
-      local new = tonumber(ARGV[1])
-      if cur >= 5 then return 0 end
-      if new < 5 and new <= cur then return 0 end
-      redis.call('HSET', KEYS[1], 'state', ARGV[1], 't:' .. ARGV[1], ARGV[2])
-      if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'reason', ARGV[3]) end
-      redis.call('PEXPIRE', KEYS[1], ARGV[4])
-      return 1
-      """
-          .getBytes(StandardCharsets.UTF_8);
+      bytes(
+          RESTORE
+              + """
+              local cur = tonumber(redis.call('HGET', KEYS[1], 'state'))
+              local new = tonumber(ARGV[8])
+              local terminal = tonumber(ARGV[10])
+              if cur >= terminal or (new < terminal and new <= cur) then return 2 * restored end
+              redis.call('HSET', KEYS[1], 'state', ARGV[8], 't:' .. ARGV[8], ARGV[2])
+              if ARGV[9] ~= '' then redis.call('HSET', KEYS[1], 'reason', ARGV[9]) end
+              redis.call('PEXPIRE', KEYS[1], ARGV[3])
+              return 1 + 2 * restored
+              """);
+
+  /** Stores one image: PNG (KEYS[3]) and metadata; returns -1 unknown, 1 stored, 3 restored. */
+  private static final byte[] IMAGE_SCRIPT =
+      bytes(
+          RESTORE
+              + """
+              redis.call('SET', KEYS[3], ARGV[8], 'PX', ARGV[3])
+              redis.call('HSET', KEYS[1], 'img:' .. ARGV[9], ARGV[10])
+              redis.call('PEXPIRE', KEYS[1], ARGV[3])
+              return 1 + 2 * restored
+              """);
 
   private static final byte[] PROGRESS_SCRIPT =
-      """
-      if redis.call('HGET', KEYS[1], 'state') ~= '4' then return 0 end
-      redis.call('HSET', KEYS[1], 'step', ARGV[1], 'total', ARGV[2])
-      return 1
-      """
-          .getBytes(StandardCharsets.UTF_8);
+      bytes(
+          """
+          if redis.call('HGET', KEYS[1], 'state') ~= ARGV[3] then return 0 end
+          redis.call('HSET', KEYS[1], 'step', ARGV[1], 'total', ARGV[2])
+          return 1
+          """);
 
+  /** Sets a field of an existing record to ARGV[2] unless it already holds that or more. */
+  private static final byte[] RAISE_SCRIPT =
+      bytes(
+          """
+          if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+          local cur = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+          if cur >= tonumber(ARGV[2]) then return 0 end
+          redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+          return 1
+          """);
+
+  /**
+   * Creates a record as QUEUED and indexes its deadline; with a request key (KEYS[3]), only if no
+   * other job holds that key, and claims it. Returns the holder's job id, or {@code created}.
+   */
   private static final byte[] CREATE_SCRIPT =
-      """
-      if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-      redis.call('HSET', KEYS[1], 'spec', ARGV[1], 'state', '1', 't:1', ARGV[2])
-      redis.call('PEXPIRE', KEYS[1], ARGV[3])
-      return 1
-      """
-          .getBytes(StandardCharsets.UTF_8);
+      bytes(
+          """
+          if KEYS[3] then
+            local holder = redis.call('GET', KEYS[3])
+            if holder then return holder end
+          end
+          if redis.call('EXISTS', KEYS[1]) == 1 then return 'taken' end
+          redis.call('HSET', KEYS[1], 'spec', ARGV[1], 'state', ARGV[4], 't:' .. ARGV[4], ARGV[2])
+          redis.call('PEXPIRE', KEYS[1], ARGV[3])
+          if tonumber(ARGV[5]) > 0 then
+            redis.call('ZADD', KEYS[2], ARGV[5], ARGV[6])
+            redis.call('PEXPIRE', KEYS[2], ARGV[3])
+          end
+          if KEYS[3] then redis.call('SET', KEYS[3], ARGV[6], 'PX', ARGV[3]) end
+          return 'created'
+          """);
 
   private final UnifiedJedis redis;
   private final Duration retention;
   private final InstantSource clock;
+  private final AtomicLong restoredRecords = new AtomicLong();
 
   public JobStore(UnifiedJedis redis, Duration retention, InstantSource clock) {
     if (retention.isNegative() || retention.isZero()) {
@@ -89,44 +160,144 @@ public final class JobStore {
     this.clock = clock;
   }
 
-  /** Records a new job as QUEUED. Returns false, changing nothing, if the id is taken. */
-  public boolean create(JobSpec spec) {
-    Object created =
-        redis.eval(
-            CREATE_SCRIPT,
-            List.of(bytes(RedisKeys.job(spec.getJobId()))),
-            List.of(spec.toByteArray(), bytes(now()), bytes(retention.toMillis())));
-    return ((Long) created) == 1L;
+  private static int firstTerminal() {
+    int first =
+        Arrays.stream(JobState.values())
+            .filter(s -> s != JobState.UNRECOGNIZED && JobStates.isTerminal(s))
+            .mapToInt(JobState::getNumber)
+            .min()
+            .orElseThrow();
+    boolean ordered =
+        Arrays.stream(JobState.values())
+            .filter(s -> s != JobState.UNRECOGNIZED && !JobStates.isTerminal(s))
+            .allMatch(s -> s.getNumber() < first);
+    if (!ordered) {
+      throw new ExceptionInInitializerError("every terminal job state must follow the others");
+    }
+    return first;
   }
 
-  /** Moves a job to a later, non-terminal state. */
+  /** The outcome of {@link #create(JobSpec, Optional)}. */
+  public sealed interface Creation {}
+
+  /** The job was recorded as QUEUED. */
+  public record Created() implements Creation {}
+
+  /** The request key already stood for another job: nothing was written. */
+  public record AlreadyClaimed(String jobId) implements Creation {}
+
+  /** The job id is taken (a collision): nothing was written. */
+  public record IdTaken() implements Creation {}
+
+  /** Records a new job as QUEUED. Returns false, changing nothing, if the id is taken. */
+  public boolean create(JobSpec spec) {
+    return create(spec, Optional.empty()) instanceof Created;
+  }
+
+  /**
+   * Records a new job as QUEUED and, given a request key, claims that key for it in the same atomic
+   * step: a retry of the request then always finds the job, never a claim without one.
+   */
+  public Creation create(JobSpec spec, Optional<String> requestKey) {
+    List<byte[]> keys = new ArrayList<>();
+    keys.add(bytes(RedisKeys.job(spec.getJobId())));
+    keys.add(bytes(RedisKeys.deadlines()));
+    requestKey.ifPresent(k -> keys.add(bytes(k)));
+    Object result =
+        redis.eval(
+            CREATE_SCRIPT,
+            keys,
+            List.of(
+                spec.toByteArray(),
+                bytes(now()),
+                bytes(retention.toMillis()),
+                bytes(JobState.QUEUED.getNumber()),
+                bytes(spec.getDeadlineUnixMs()),
+                bytes(spec.getJobId())));
+    String answer = text((byte[]) result);
+    return switch (answer) {
+      case "created" -> new Created();
+      case "taken" -> new IdTaken();
+      default -> new AlreadyClaimed(answer);
+    };
+  }
+
+  /** Moves a job to a later, non-terminal state; never creates a record. */
   public Change advance(String jobId, JobState state) {
-    if (JobStates.isTerminal(state)) {
-      throw new IllegalArgumentException(state + " is terminal: use finish()");
-    }
-    return transition(jobId, state, "");
+    requireNotTerminal(state);
+    return transition(jobId, Optional.empty(), state, "");
+  }
+
+  /** Moves a job to a later, non-terminal state, recreating its record if Redis lost it. */
+  public Change advance(JobSpec spec, JobState state) {
+    requireNotTerminal(state);
+    return transition(spec.getJobId(), Optional.of(spec), state, "");
   }
 
   /** Ends a job with a terminal state and, for anything but SUCCEEDED, the reason. */
   public Change finish(String jobId, JobState state, String reason) {
+    requireTerminal(state);
+    return transition(jobId, Optional.empty(), state, reason == null ? "" : reason);
+  }
+
+  /** As {@link #finish(String, JobState, String)}, recreating the record if Redis lost it. */
+  public Change finish(JobSpec spec, JobState state, String reason) {
+    requireTerminal(state);
+    return transition(spec.getJobId(), Optional.of(spec), state, reason == null ? "" : reason);
+  }
+
+  private static void requireNotTerminal(JobState state) {
+    if (JobStates.isTerminal(state)) {
+      throw new IllegalArgumentException(state + " is terminal: use finish()");
+    }
+  }
+
+  private static void requireTerminal(JobState state) {
     if (!JobStates.isTerminal(state)) {
       throw new IllegalArgumentException(state + " is not terminal: use advance()");
     }
-    return transition(jobId, state, reason == null ? "" : reason);
   }
 
-  private Change transition(String jobId, JobState state, String reason) {
-    Object result =
-        redis.eval(
-            TRANSITION_SCRIPT,
-            List.of(bytes(RedisKeys.job(jobId))),
-            List.of(
-                bytes(state.getNumber()),
-                bytes(now()),
-                reason.getBytes(StandardCharsets.UTF_8),
-                bytes(retention.toMillis())));
-    long code = (Long) result;
+  private Change transition(String jobId, Optional<JobSpec> spec, JobState state, String reason) {
+    List<byte[]> args = new ArrayList<>(restoreArgs(jobId, spec));
+    args.add(bytes(state.getNumber()));
+    args.add(bytes(reason));
+    args.add(bytes(FIRST_TERMINAL));
+    long code = (Long) redis.eval(TRANSITION_SCRIPT, restoreKeys(jobId), args);
+    if (code >= 2) {
+      restored(jobId, state);
+      code -= 2;
+    }
     return code == 1 ? Change.APPLIED : code == 0 ? Change.STALE : Change.UNKNOWN;
+  }
+
+  private List<byte[]> restoreKeys(String jobId) {
+    return List.of(bytes(RedisKeys.job(jobId)), bytes(RedisKeys.deadlines()));
+  }
+
+  /** ARGV[1..7] of {@link #RESTORE}. */
+  private List<byte[]> restoreArgs(String jobId, Optional<JobSpec> spec) {
+    return List.of(
+        spec.map(JobSpec::toByteArray).orElse(new byte[0]),
+        bytes(now()),
+        bytes(retention.toMillis()),
+        bytes(JobState.QUEUED.getNumber()),
+        bytes(spec.map(JobSpec::getAcceptedAtUnixMs).orElse(0L)),
+        bytes(spec.map(JobSpec::getDeadlineUnixMs).orElse(0L)),
+        bytes(jobId));
+  }
+
+  private void restored(String jobId, JobState writing) {
+    restoredRecords.incrementAndGet();
+    LOG.infof(
+        "Job %s had no record in Redis (Redis lost its data?); recreated it from the job's"
+            + " message while recording %s",
+        jobId, writing);
+  }
+
+  /** Records recreated from stage messages since start (for tests and metrics). */
+  public long restoredRecords() {
+    return restoredRecords.get();
   }
 
   /** Records denoising progress; ignored unless the job is DENOISING. */
@@ -134,13 +305,73 @@ public final class JobStore {
     redis.eval(
         PROGRESS_SCRIPT,
         List.of(bytes(RedisKeys.job(jobId))),
-        List.of(bytes(step), bytes(totalSteps)));
+        List.of(bytes(step), bytes(totalSteps), bytes(JobState.DENOISING.getNumber())));
   }
 
-  /** Stores one finished image: the PNG under {@code image.png_redis_key}, then its metadata. */
-  public void putImage(String jobId, ImageReady image, byte[] png) {
-    redis.set(bytes(image.getPngRedisKey()), png, new SetParams().px(retention.toMillis()));
-    redis.hset(bytes(RedisKeys.job(jobId)), bytes("img:" + image.getIndex()), image.toByteArray());
+  /**
+   * Stores one finished image: the PNG under {@code image.png_redis_key}, then its metadata; both
+   * expire with the record. Without a record (and no spec to recreate it) nothing is stored.
+   *
+   * @return false if nothing was stored
+   */
+  public boolean putImage(String jobId, ImageReady image, byte[] png) {
+    return putImage(jobId, Optional.empty(), image, png);
+  }
+
+  /** As {@link #putImage(String, ImageReady, byte[])}, recreating a lost record from its spec. */
+  public boolean putImage(JobSpec spec, ImageReady image, byte[] png) {
+    return putImage(spec.getJobId(), Optional.of(spec), image, png);
+  }
+
+  private boolean putImage(String jobId, Optional<JobSpec> spec, ImageReady image, byte[] png) {
+    if (!image.getPngRedisKey().equals(RedisKeys.png(jobId, image.getIndex()))) {
+      throw new IllegalArgumentException(
+          "image " + image.getIndex() + " of job " + jobId + " must be stored under its own key");
+    }
+    List<byte[]> keys = new ArrayList<>(restoreKeys(jobId));
+    keys.add(bytes(image.getPngRedisKey()));
+    List<byte[]> args = new ArrayList<>(restoreArgs(jobId, spec));
+    args.add(png);
+    args.add(bytes(image.getIndex()));
+    args.add(image.toByteArray());
+    long code = (Long) redis.eval(IMAGE_SCRIPT, keys, args);
+    if (code == 3) {
+      restored(jobId, JobState.DENOISING);
+    }
+    return code > 0;
+  }
+
+  /** Notes that Kafka has the job's submission, so that a retry need not publish it again. */
+  public void markPublished(String jobId) {
+    raise(jobId, "published", 1);
+  }
+
+  /**
+   * Notes that the stage working in {@code state} has handed the job's output to the next stage: a
+   * redelivery of its input then skips the job instead of sending a second output.
+   */
+  public void markHandedOff(String jobId, JobState state) {
+    raise(jobId, "handed", state.getNumber());
+  }
+
+  private void raise(String jobId, String field, long value) {
+    redis.eval(
+        RAISE_SCRIPT, List.of(bytes(RedisKeys.job(jobId))), List.of(bytes(field), bytes(value)));
+  }
+
+  /**
+   * Jobs whose deadline passed before {@code before} (at most {@code limit}, earliest first), for
+   * the sweep that ends jobs nobody else will.
+   */
+  public List<String> overdue(long before, int limit) {
+    return redis.zrangeByScore(RedisKeys.deadlines(), Double.NEGATIVE_INFINITY, before, 0, limit);
+  }
+
+  /** Drops jobs from the deadline index once they have ended. */
+  public void forgetDeadlines(Collection<String> jobIds) {
+    if (!jobIds.isEmpty()) {
+      redis.zrem(RedisKeys.deadlines(), jobIds.toArray(String[]::new));
+    }
   }
 
   public Optional<byte[]> png(String key) {
@@ -152,6 +383,22 @@ public final class JobStore {
     byte[] state = redis.hget(bytes(RedisKeys.job(jobId)), bytes("state"));
     return state == null ? Optional.empty() : Optional.of(parseState(state));
   }
+
+  /** The job's state and how far its stages have handed it on, in one round trip. */
+  public Optional<Progress> progress(String jobId) {
+    List<byte[]> fields = redis.hmget(bytes(RedisKeys.job(jobId)), bytes("state"), bytes("handed"));
+    if (fields == null || fields.get(0) == null) {
+      return Optional.empty();
+    }
+    int handed = fields.get(1) == null ? 0 : Integer.parseInt(text(fields.get(1)));
+    return Optional.of(new Progress(parseState(fields.get(0)), handed));
+  }
+
+  /**
+   * Where a job stands: its state, and the number of the latest state whose stage has handed the
+   * job on (0 for none).
+   */
+  public record Progress(JobState state, int handedOff) {}
 
   /**
    * The states of several jobs in one round trip (for checks between denoising steps); jobs without
@@ -215,7 +462,8 @@ public final class JobStore {
               intField(byName, "total"),
               byName.containsKey("reason") ? text(byName.get("reason")) : "",
               transitions,
-              images));
+              images,
+              intField(byName, "published") > 0));
     } catch (InvalidProtocolBufferException | RuntimeException e) {
       throw new IllegalStateException("Corrupt job record in Redis for job " + jobId, e);
     }

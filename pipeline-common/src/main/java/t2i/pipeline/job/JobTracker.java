@@ -1,11 +1,13 @@
 package t2i.pipeline.job;
 
 import java.time.InstantSource;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import t2i.pipeline.kafka.Publisher;
 import t2i.pipeline.v1.ImageReady;
 import t2i.pipeline.v1.JobEvent;
 import t2i.pipeline.v1.JobFinished;
+import t2i.pipeline.v1.JobSpec;
 import t2i.pipeline.v1.StateChanged;
 import t2i.pipeline.v1.StepProgress;
 import t2i.v1.JobState;
@@ -13,10 +15,14 @@ import t2i.v1.JobState;
 /**
  * Records what happens to a job and tells whoever is watching: each method first writes the job's
  * record in Redis (the state of record), then publishes a {@code JobEvent} keyed by the job id. The
- * returned future completes when the event is acknowledged.
+ * returned future completes when the event is acknowledged. A Redis failure is thrown at once; a
+ * Kafka failure fails the future.
  *
- * <p>A state change that the store rejects (the job already moved on, or finished) publishes
- * nothing. Thread-safe; owns neither the store nor the publisher.
+ * <p>The methods that take the job's {@link JobSpec} recreate a record that Redis lost. A state
+ * change that the store rejects (the job already moved on, or finished) publishes nothing, except
+ * that ending a job in the state it already has announces it again: a retry after a failed
+ * announcement must not leave watchers without it. Thread-safe; owns neither the store nor the
+ * publisher.
  */
 public final class JobTracker {
 
@@ -36,9 +42,18 @@ public final class JobTracker {
     return store;
   }
 
-  /** Moves the job to a later non-terminal state. */
+  /** Moves the job to a later non-terminal state, recreating a lost record. */
+  public CompletableFuture<JobStore.Change> advance(JobSpec spec, JobState state) {
+    return announceState(spec.getJobId(), state, store.advance(spec, state));
+  }
+
+  /** Moves the job to a later non-terminal state; a job without a record is left alone. */
   public CompletableFuture<JobStore.Change> advance(String jobId, JobState state) {
-    JobStore.Change change = store.advance(jobId, state);
+    return announceState(jobId, state, store.advance(jobId, state));
+  }
+
+  private CompletableFuture<JobStore.Change> announceState(
+      String jobId, JobState state, JobStore.Change change) {
     if (change != JobStore.Change.APPLIED) {
       return CompletableFuture.completedFuture(change);
     }
@@ -55,17 +70,40 @@ public final class JobTracker {
             .build());
   }
 
-  /** Stores an image and announces it. */
+  /** Stores an image and announces it, recreating a lost record. */
+  public CompletableFuture<?> image(JobSpec spec, ImageReady image, byte[] png) {
+    store.putImage(spec, image, png);
+    return publish(event(spec.getJobId()).setImageReady(image).build());
+  }
+
+  /** Stores an image of a job that has a record, and announces it. */
   public CompletableFuture<?> image(String jobId, ImageReady image, byte[] png) {
-    store.putImage(jobId, image, png);
+    if (!store.putImage(jobId, image, png)) {
+      return CompletableFuture.completedFuture(null);
+    }
     return publish(event(jobId).setImageReady(image).build());
   }
 
-  /** Ends the job; returns STALE, publishing nothing, if it had already ended. */
+  /** Ends the job, recreating a lost record; returns STALE if it had already ended. */
+  public CompletableFuture<JobStore.Change> finish(JobSpec spec, JobState state, String reason) {
+    return announceEnd(spec.getJobId(), state, reason, store.finish(spec, state, reason));
+  }
+
+  /** Ends a job that has a record; returns STALE if it had already ended. */
   public CompletableFuture<JobStore.Change> finish(String jobId, JobState state, String reason) {
-    JobStore.Change change = store.finish(jobId, state, reason);
-    if (change != JobStore.Change.APPLIED) {
+    return announceEnd(jobId, state, reason, store.finish(jobId, state, reason));
+  }
+
+  private CompletableFuture<JobStore.Change> announceEnd(
+      String jobId, JobState state, String reason, JobStore.Change change) {
+    if (change == JobStore.Change.UNKNOWN) {
       return CompletableFuture.completedFuture(change);
+    }
+    if (change == JobStore.Change.STALE) {
+      Optional<JobState> now = store.state(jobId);
+      if (now.isEmpty() || now.get() != state) {
+        return CompletableFuture.completedFuture(change);
+      }
     }
     return publish(
             event(jobId)

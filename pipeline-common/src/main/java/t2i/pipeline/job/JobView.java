@@ -6,7 +6,11 @@ import t2i.pipeline.v1.JobSpec;
 import t2i.v1.JobState;
 import t2i.v1.StateTransition;
 
-/** A snapshot of a job's record as stored in Redis. */
+/**
+ * A snapshot of a job's record as stored in Redis.
+ *
+ * @param published whether Kafka is known to have the job's submission
+ */
 public record JobView(
     JobSpec spec,
     JobState state,
@@ -14,7 +18,8 @@ public record JobView(
     int totalSteps,
     String reason,
     List<StateTransition> transitions,
-    List<ImageReady> images) {
+    List<ImageReady> images,
+    boolean published) {
 
   public JobView {
     transitions = List.copyOf(transitions);

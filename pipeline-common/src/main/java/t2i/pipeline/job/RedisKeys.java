@@ -20,6 +20,14 @@ public final class RedisKeys {
     return "t2i:job:{" + jobId + "}";
   }
 
+  /**
+   * Sorted set of jobs scored by their deadline, so that a job nobody ends (its gateway stopped
+   * before publishing it, say) is ended once its deadline has passed.
+   */
+  public static String deadlines() {
+    return "t2i:deadlines";
+  }
+
   /** PNG bytes of one image of a job. */
   public static String png(String jobId, int index) {
     return "t2i:job:{" + jobId + "}:png:" + index;

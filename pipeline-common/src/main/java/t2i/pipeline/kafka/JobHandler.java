@@ -7,13 +7,21 @@ import java.util.concurrent.CompletionStage;
  * work to the stage's own bounded executor and return a stage that completes when it is done.
  *
  * <p>The returned stage completes when every output of the record is acknowledged (by Kafka and,
- * where used, Redis); the record's offset is committed only then. It completes exceptionally for
- * internal failures, which the loop retries and finally hands to the {@link RecordFailureSink}.
- * Failures a user caused (a prompt that is too long, say) are not exceptions: the handler records
- * them as the job's outcome and completes normally.
+ * where used, Redis); the record's offset is committed only then. It completes exceptionally, or
+ * the method throws, when the work failed; {@link t2i.pipeline.failure.Failures#classify} decides
+ * what happens next: a {@link t2i.pipeline.failure.JobFailure} ends the job FAILED with its
+ * message, an infrastructure failure is retried until the job's deadline, a fatal one stops the
+ * process.
  */
 @FunctionalInterface
 public interface JobHandler<T> {
 
   CompletionStage<?> handle(Delivery<T> delivery) throws Exception;
+
+  /**
+   * The record's partition went to another consumer, which will deliver the record again: stop its
+   * work here if it is still running (the loop no longer waits for it). Called on the loop's
+   * thread.
+   */
+  default void revoked(Delivery<T> delivery) {}
 }

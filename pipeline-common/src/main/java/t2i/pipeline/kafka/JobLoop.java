@@ -1,18 +1,22 @@
 package t2i.pipeline.kafka;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Parser;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
-import org.apache.kafka.clients.consumer.Consumer;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -21,20 +25,35 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.jboss.logging.Logger;
+import t2i.pipeline.failure.FailureKind;
+import t2i.pipeline.failure.Failures;
+import t2i.pipeline.failure.StageFatalError;
 
 /**
  * The consume-handle-commit loop of a pipeline stage, written as the {@code KafkaConsumer} Javadoc
  * prescribes: one consumer, touched only by the thread running {@link #run()}; {@link #close()}
  * from any thread sets a flag and calls {@code wakeup()}; offsets are committed by hand and only
- * for records whose outputs are acknowledged, in offset order per partition (at-least-once).
+ * for records whose outcome is recorded, in offset order per partition (at-least-once).
  *
  * <p>Work is asynchronous: the handler returns a completion stage, so several records can be in
  * flight. At most {@code maxInFlight} are; while the loop is at its bound, it pauses its partitions
  * and keeps polling, so the group does not evict it however long the work takes.
  *
- * <p>A record that cannot be decoded goes straight to the failure sink (poison pill). A record
- * whose handling fails is retried {@code maxAttempts - 1} times with doubling backoff, then handed
- * to the failure sink. Either way its offset is committed only once the sink has acknowledged it.
+ * <p>Failures are classified once, here, for every stage ({@link Failures#classify}):
+ *
+ * <ul>
+ *   <li>permanent (the job's own fault): the {@link FailureSink} ends the job FAILED at once;
+ *   <li>transient (Redis or Kafka away, a full queue): the loop stops taking new records (pauses
+ *       its partitions) and retries with capped exponential backoff until the job's deadline, then
+ *       ends it EXPIRED; a job never fails because infrastructure was away for a while;
+ *   <li>unexpected: retried {@code maxAttempts - 1} times, then parked in the dead letters;
+ *   <li>fatal: the loop stops, tells {@code onFatal} (which ends the process) and commits nothing
+ *       more, so that unfinished records are redelivered.
+ * </ul>
+ *
+ * A record that cannot be decoded is parked at once. A sink call that fails transiently is retried
+ * until it succeeds; one that fails otherwise is logged and its record committed, so that no record
+ * blocks its partition.
  *
  * <p>Owns its consumer and closes it when {@link #run()} returns.
  */
@@ -44,22 +63,29 @@ public final class JobLoop<T> implements Runnable {
 
   private final String name;
   private final String topic;
-  private final Consumer<String, byte[]> consumer;
+  private final org.apache.kafka.clients.consumer.Consumer<String, byte[]> consumer;
   private final Parser<T> parser;
   private final JobHandler<T> handler;
-  private final RecordFailureSink failureSink;
+  private final FailureSink<T> failureSink;
+  private final ToLongFunction<T> deadlineOf;
   private final int maxInFlight;
   private final int maxPollRecords;
   private final int maxAttempts;
-  private final Duration retryBackoff;
+  private final Duration firstBackoff;
+  private final Duration maxBackoff;
   private final Duration pollTimeout;
   private final Duration shutdownGrace;
   private final LongSupplier nanoTime;
+  private final InstantSource clock;
+  private final Consumer<Throwable> onFatal;
+  private final boolean leaveGroupOnClose;
 
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicBoolean running = new AtomicBoolean();
   private final Map<TopicPartition, ArrayDeque<InFlight<T>>> inFlight = new HashMap<>();
   private int inFlightCount;
   private boolean paused;
+  private volatile boolean waitingForInfrastructure;
 
   private JobLoop(Builder<T> b) {
     this.name = b.name;
@@ -68,13 +94,18 @@ public final class JobLoop<T> implements Runnable {
     this.parser = b.parser;
     this.handler = b.handler;
     this.failureSink = b.failureSink;
+    this.deadlineOf = b.deadlineOf;
     this.maxInFlight = b.maxInFlight;
     this.maxPollRecords = b.maxPollRecords;
     this.maxAttempts = b.maxAttempts;
-    this.retryBackoff = b.retryBackoff;
+    this.firstBackoff = b.firstBackoff;
+    this.maxBackoff = b.maxBackoff;
     this.pollTimeout = b.pollTimeout;
     this.shutdownGrace = b.shutdownGrace;
     this.nanoTime = b.nanoTime;
+    this.clock = b.clock;
+    this.onFatal = b.onFatal;
+    this.leaveGroupOnClose = b.leaveGroupOnClose;
   }
 
   public static <T> Builder<T> builder() {
@@ -83,9 +114,13 @@ public final class JobLoop<T> implements Runnable {
 
   /**
    * Runs until {@link #close()} is called; then finishes in-flight work within the grace period.
+   * Returns normally after {@link #close()}; throws after a fatal failure, once {@code onFatal} has
+   * heard of it.
    */
   @Override
   public void run() {
+    running.set(true);
+    boolean fatal = false;
     try {
       consumer.subscribe(List.of(topic), new Rebalance());
       while (!closed.get()) {
@@ -99,19 +134,55 @@ public final class JobLoop<T> implements Runnable {
       }
     } catch (WakeupException e) {
       if (!closed.get()) {
-        throw e;
+        fatal = true;
+        throw fatal(e);
       }
-    } catch (RuntimeException e) {
-      LOG.errorf(e, "[%s] consumer loop on %s stopped by an unexpected error", name, topic);
-      throw e;
+    } catch (RuntimeException | Error e) {
+      fatal = true;
+      throw fatal(e);
     } finally {
       try {
-        drainInFlight();
+        if (!fatal) {
+          drainInFlight();
+        }
       } finally {
-        consumer.close();
-        LOG.debugf("[%s] consumer closed", name);
+        running.set(false);
+        closeConsumer();
       }
     }
+  }
+
+  private RuntimeException fatal(Throwable e) {
+    LOG.errorf(
+        e,
+        "[%s] consumer loop on %s stopped by a fatal error; %d unfinished records will be"
+            + " redelivered",
+        name,
+        topic,
+        inFlightCount);
+    try {
+      onFatal.accept(e);
+    } catch (RuntimeException callbackFailure) {
+      e.addSuppressed(callbackFailure);
+    }
+    return e instanceof RuntimeException r ? r : new StageFatalError("fatal error in " + name, e);
+  }
+
+  private void closeConsumer() {
+    try {
+      if (leaveGroupOnClose) {
+        // A static member stays in the group after close unless it says otherwise; leaving hands
+        // its partitions to the others at once instead of after the session timeout.
+        consumer.close(
+            CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(Duration.ofSeconds(5)));
+      } else {
+        consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+      }
+    } catch (RuntimeException e) {
+      LOG.warnf(e, "[%s] closing the consumer failed", name);
+    }
+    LOG.debugf("[%s] consumer closed", name);
   }
 
   /** Asks the loop to stop; safe from any thread. {@link #run()} returns after draining. */
@@ -119,6 +190,18 @@ public final class JobLoop<T> implements Runnable {
     if (closed.compareAndSet(false, true)) {
       consumer.wakeup();
     }
+  }
+
+  /** Whether {@link #run()} is running (for health checks); any thread. */
+  public boolean isRunning() {
+    return running.get();
+  }
+
+  /**
+   * Whether the loop is waiting out an infrastructure failure (for readiness checks); any thread.
+   */
+  public boolean isWaitingForInfrastructure() {
+    return waitingForInfrastructure;
   }
 
   /** Records currently in flight (for tests and metrics); loop thread only. */
@@ -133,31 +216,56 @@ public final class JobLoop<T> implements Runnable {
     inFlightCount++;
     try {
       entry.value = parser.parseFrom(record.value());
-    } catch (InvalidProtocolBufferException | RuntimeException e) {
+    } catch (Exception e) {
       LOG.errorf(
-          e,
-          "[%s] undecodable record at %s-%d offset %d (key %s): moving it to the dead letters",
+          "[%s] undecodable record at %s-%d offset %d (key %s, %d bytes): %s; moving it to the"
+              + " dead letters",
           name,
           record.topic(),
           record.partition(),
           record.offset(),
-          record.key());
-      giveUp(entry, e);
+          shorten(record.key()),
+          record.value() == null ? 0 : record.value().length,
+          e.toString());
+      sink(entry, () -> failureSink.park(record, Optional.empty(), e));
+      return;
+    }
+    if (hasEarlierCopy(tp, entry)) {
+      // Another record of the same job is still being handled: this one waits for it, so that the
+      // stage's check sees what the first did (a redelivery or a second submission of one job).
+      entry.state = State.BLOCKED;
       return;
     }
     dispatch(entry);
+  }
+
+  /** Whether an earlier record of the same partition and job is unfinished. */
+  private boolean hasEarlierCopy(TopicPartition tp, InFlight<T> entry) {
+    String key = entry.record.key();
+    if (key == null) {
+      return false;
+    }
+    for (InFlight<T> earlier : inFlight.getOrDefault(tp, new ArrayDeque<>())) {
+      if (earlier == entry) {
+        return false;
+      }
+      if (earlier.state != State.DONE && key.equals(earlier.record.key())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void dispatch(InFlight<T> entry) {
     entry.attempts++;
     entry.state = State.RUNNING;
     ConsumerRecord<String, byte[]> r = entry.record;
-    Delivery<T> delivery =
+    entry.delivery =
         new Delivery<>(r.key(), entry.value, r.topic(), r.partition(), r.offset(), entry.attempts);
     CompletionStage<?> work;
     try {
-      work = Objects.requireNonNull(handler.handle(delivery), "handler returned null");
-    } catch (Exception e) {
+      work = Objects.requireNonNull(handler.handle(entry.delivery), "handler returned null");
+    } catch (Exception | Error e) {
       entry.fail(e);
       return;
     }
@@ -171,69 +279,168 @@ public final class JobLoop<T> implements Runnable {
         });
   }
 
-  private void giveUp(InFlight<T> entry, Throwable cause) {
-    entry.state = State.GIVING_UP;
-    CompletionStage<?> parked;
+  /** Runs a sink call for the entry; its failure is retried by {@link #settle()}. */
+  private void sink(InFlight<T> entry, Supplier<CompletionStage<?>> call) {
+    entry.sinkCall = call;
+    entry.sinkAttempts++;
+    entry.state = State.SINKING;
+    CompletionStage<?> recorded;
     try {
-      parked = failureSink.giveUp(entry.record, cause);
+      recorded = Objects.requireNonNull(call.get(), "failure sink returned null");
     } catch (RuntimeException e) {
-      entry.sinkFailed(e, nanoTime.getAsLong() + retryBackoff.toNanos());
+      entry.sinkFailed(e);
       return;
     }
-    parked.whenComplete(
+    recorded.whenComplete(
         (ignored, error) -> {
           if (error == null) {
             entry.state = State.DONE;
           } else {
-            entry.sinkFailed(error, nanoTime.getAsLong() + retryBackoff.toNanos());
+            entry.sinkFailed(error);
           }
         });
   }
 
-  /** Moves failed records on: retry after backoff, or give them up. Loop thread only. */
+  /** Moves failed records on: retry after backoff, end their jobs, or stop. Loop thread only. */
   private void settle() {
     long now = nanoTime.getAsLong();
-    for (ArrayDeque<InFlight<T>> queue : inFlight.values()) {
-      for (InFlight<T> entry : queue) {
+    boolean waiting = false;
+    for (Map.Entry<TopicPartition, ArrayDeque<InFlight<T>>> partition : inFlight.entrySet()) {
+      for (InFlight<T> entry : partition.getValue()) {
         switch (entry.state) {
-          case FAILED -> {
-            Throwable cause = entry.error;
-            if (entry.attempts < maxAttempts) {
-              long backoff = retryBackoff.toNanos() << Math.min(entry.attempts - 1, 10);
-              entry.retryAtNanos = now + backoff;
-              entry.state = State.WAITING_TO_RETRY;
-              LOG.warnf(
-                  cause,
-                  "[%s] job %s failed (attempt %d of %d); retrying in %d ms",
-                  name,
-                  entry.record.key(),
-                  entry.attempts,
-                  maxAttempts,
-                  backoff / 1_000_000);
-            } else {
-              LOG.errorf(
-                  cause,
-                  "[%s] job %s failed %d times; giving it up to the dead letters",
-                  name,
-                  entry.record.key(),
-                  entry.attempts);
-              giveUp(entry, cause);
+          case BLOCKED -> {
+            if (!hasEarlierCopy(partition.getKey(), entry)) {
+              dispatch(entry);
             }
           }
+          case FAILED -> entry.waitingForInfrastructure = onFailure(entry, now);
           case WAITING_TO_RETRY -> {
             if (now - entry.retryAtNanos >= 0) {
               dispatch(entry);
             }
           }
-          case SINK_FAILED -> {
+          case SINK_FAILED -> entry.waitingForInfrastructure = onSinkFailure(entry, now);
+          case SINK_WAITING -> {
             if (now - entry.retryAtNanos >= 0) {
-              giveUp(entry, entry.error);
+              sink(entry, entry.sinkCall);
             }
           }
           default -> {}
         }
+        // A retry in flight still waits for infrastructure until it succeeds.
+        waiting |= entry.waitingForInfrastructure && entry.state != State.DONE;
       }
     }
+    if (waiting != waitingForInfrastructure) {
+      LOG.infof(
+          waiting
+              ? "[%s] waiting for Kafka or Redis: no new records until they answer"
+              : "[%s] infrastructure answers again: taking new records",
+          name);
+    }
+    waitingForInfrastructure = waiting;
+  }
+
+  /** Returns whether the entry now waits for infrastructure. */
+  private boolean onFailure(InFlight<T> entry, long now) {
+    Throwable cause = entry.error;
+    FailureKind kind = Failures.classify(cause);
+    String job = shorten(entry.record.key());
+    switch (kind) {
+      case FATAL -> throw new StageFatalError("fatal failure handling job " + job, cause);
+      case PERMANENT -> {
+        String reason = Failures.unwrap(cause).getMessage();
+        LOG.infof("[%s] job %s failed: %s", name, job, reason);
+        sink(entry, () -> failureSink.failed(entry.delivery, reason));
+        return false;
+      }
+      case TRANSIENT -> {
+        long deadline = deadlineOf.applyAsLong(entry.value);
+        if (deadline > 0 && clock.millis() >= deadline) {
+          LOG.warnf(
+              "[%s] job %s passed its deadline while waiting for infrastructure: %s",
+              name, job, Failures.unwrap(cause).toString());
+          sink(entry, () -> failureSink.expired(entry.delivery, cause));
+          return false;
+        }
+        entry.transientFailures++;
+        long backoff = backoff(entry.transientFailures);
+        entry.retryAtNanos = now + backoff;
+        entry.state = State.WAITING_TO_RETRY;
+        // The first of a run of failures is worth a warning; the rest would flood the log.
+        if (entry.transientFailures == 1) {
+          LOG.warnf(
+              "[%s] job %s: %s; retrying until it works or the job's deadline passes",
+              name, job, Failures.unwrap(cause).toString());
+        } else {
+          LOG.debugf(
+              "[%s] job %s: attempt %d failed (%s); next in %d ms",
+              name, job, entry.attempts, Failures.unwrap(cause).toString(), backoff / 1_000_000);
+        }
+        return true;
+      }
+      default -> {
+        if (entry.attempts < maxAttempts) {
+          long backoff = backoff(entry.attempts);
+          entry.retryAtNanos = now + backoff;
+          entry.state = State.WAITING_TO_RETRY;
+          LOG.warnf(
+              cause,
+              "[%s] job %s failed unexpectedly (attempt %d of %d); retrying in %d ms",
+              name,
+              job,
+              entry.attempts,
+              maxAttempts,
+              backoff / 1_000_000);
+        } else {
+          LOG.errorf(
+              cause,
+              "[%s] job %s failed unexpectedly %d times; parking it in the dead letters",
+              name,
+              job,
+              entry.attempts);
+          sink(entry, () -> failureSink.park(entry.record, Optional.of(entry.value), cause));
+        }
+        return false;
+      }
+    }
+  }
+
+  /** Returns whether the entry now waits for infrastructure. */
+  private boolean onSinkFailure(InFlight<T> entry, long now) {
+    Throwable cause = entry.error;
+    FailureKind kind = Failures.classify(cause);
+    if (kind == FailureKind.FATAL) {
+      throw new StageFatalError("fatal failure recording the outcome of a record", cause);
+    }
+    if (kind == FailureKind.TRANSIENT || entry.sinkAttempts < maxAttempts) {
+      long backoff = backoff(entry.sinkAttempts);
+      entry.retryAtNanos = now + backoff;
+      entry.state = State.SINK_WAITING;
+      LOG.debugf(
+          "[%s] recording the outcome of job %s failed (%s); retrying in %d ms",
+          name, shorten(entry.record.key()), cause, backoff / 1_000_000);
+      return kind == FailureKind.TRANSIENT;
+    }
+    // Nothing more can be done for this record here; holding it would block its partition.
+    LOG.errorf(
+        cause,
+        "[%s] could not record the outcome of %s-%d offset %d (job %s) after %d attempts; skipping"
+            + " it",
+        name,
+        entry.record.topic(),
+        entry.record.partition(),
+        entry.record.offset(),
+        shorten(entry.record.key()),
+        entry.sinkAttempts);
+    entry.state = State.DONE;
+    return false;
+  }
+
+  private long backoff(int failures) {
+    long first = firstBackoff.toNanos();
+    long doubled = first << Math.min(Math.max(failures - 1, 0), 20);
+    return Math.min(doubled < 0 ? Long.MAX_VALUE : doubled, maxBackoff.toNanos());
   }
 
   /** Commits, per partition, the offset after the longest prefix of finished records. */
@@ -250,7 +457,7 @@ public final class JobLoop<T> implements Runnable {
           (committed, error) -> {
             if (error != null) {
               // A later commit covers these offsets; at worst the records are redelivered.
-              LOG.warnf(error, "[%s] offset commit failed for %s", name, committed);
+              LOG.debugf(error, "[%s] offset commit failed for %s", name, committed);
             }
           });
     }
@@ -277,11 +484,11 @@ public final class JobLoop<T> implements Runnable {
   }
 
   private void applyBackpressure() {
-    boolean full = inFlightCount + maxPollRecords > maxInFlight;
-    if (full && !paused) {
+    boolean hold = inFlightCount + maxPollRecords > maxInFlight || waitingForInfrastructure;
+    if (hold && !paused) {
       consumer.pause(consumer.assignment());
       paused = true;
-    } else if (!full && paused) {
+    } else if (!hold && paused) {
       consumer.resume(consumer.paused());
       paused = false;
     }
@@ -308,16 +515,44 @@ public final class JobLoop<T> implements Runnable {
         LOG.warnf(
             "[%s] stopping with %d records unfinished; they will be redelivered",
             name, inFlightCount);
+        revokeAll();
       }
-    } catch (KafkaException e) {
-      LOG.warnf(e, "[%s] could not commit while stopping; records may be redelivered", name);
+    } catch (KafkaException | StageFatalError e) {
+      LOG.warnf(
+          e, "[%s] could not finish cleanly while stopping; records may be redelivered", name);
     }
+  }
+
+  private void revokeAll() {
+    for (ArrayDeque<InFlight<T>> queue : inFlight.values()) {
+      queue.forEach(this::revoke);
+    }
+  }
+
+  private void revoke(InFlight<T> entry) {
+    if (entry.delivery != null && entry.state != State.DONE && entry.state != State.BLOCKED) {
+      try {
+        handler.revoked(entry.delivery);
+      } catch (RuntimeException e) {
+        LOG.warnf(e, "[%s] stopping job %s after revocation failed", name, entry.record.key());
+      }
+    }
+  }
+
+  private static String shorten(String key) {
+    if (key == null) {
+      return "(none)";
+    }
+    return key.length() <= 80 ? key : key.substring(0, 80) + "...";
   }
 
   private final class Rebalance implements ConsumerRebalanceListener {
 
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      if (partitions.isEmpty()) {
+        return;
+      }
       try {
         Map<TopicPartition, OffsetAndMetadata> offsets = collectCompleted(partitions);
         if (!offsets.isEmpty()) {
@@ -326,12 +561,12 @@ public final class JobLoop<T> implements Runnable {
       } catch (KafkaException e) {
         LOG.warnf(e, "[%s] commit on revoke failed; records may be redelivered", name);
       }
-      forget(partitions);
+      forget(partitions, "revoked");
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
-      forget(partitions);
+      forget(partitions, "lost");
     }
 
     @Override
@@ -342,25 +577,40 @@ public final class JobLoop<T> implements Runnable {
     }
 
     /**
-     * Another member now owns these partitions and will redeliver their unfinished records; work
-     * still running here completes unobserved, and stages handle the duplicate by job id.
+     * Another member now owns these partitions and will redeliver their unfinished records: work
+     * still running here is stopped, so that the job does not run twice.
      */
-    private void forget(Collection<TopicPartition> partitions) {
+    private void forget(Collection<TopicPartition> partitions, String how) {
+      int stopped = 0;
       for (TopicPartition tp : partitions) {
         ArrayDeque<InFlight<T>> queue = inFlight.remove(tp);
         if (queue != null) {
           inFlightCount -= queue.size();
+          for (InFlight<T> entry : queue) {
+            if (entry.state != State.DONE) {
+              revoke(entry);
+              stopped++;
+            }
+          }
         }
+      }
+      if (stopped > 0) {
+        LOG.infof(
+            "[%s] partitions %s %s: stopped %d unfinished records here; their new owner redelivers"
+                + " them",
+            name, partitions, how, stopped);
       }
     }
   }
 
   private enum State {
+    BLOCKED,
     RUNNING,
     FAILED,
     WAITING_TO_RETRY,
-    GIVING_UP,
+    SINKING,
     SINK_FAILED,
+    SINK_WAITING,
     DONE
   }
 
@@ -368,8 +618,13 @@ public final class JobLoop<T> implements Runnable {
   private static final class InFlight<T> {
     final ConsumerRecord<String, byte[]> record;
     T value;
+    Delivery<T> delivery;
     int attempts;
+    int transientFailures;
+    int sinkAttempts;
+    boolean waitingForInfrastructure;
     long retryAtNanos;
+    Supplier<CompletionStage<?>> sinkCall;
     volatile Throwable error;
     volatile State state = State.RUNNING;
 
@@ -382,9 +637,8 @@ public final class JobLoop<T> implements Runnable {
       state = State.FAILED;
     }
 
-    void sinkFailed(Throwable cause, long retryAt) {
+    void sinkFailed(Throwable cause) {
       error = cause;
-      retryAtNanos = retryAt;
       state = State.SINK_FAILED;
     }
   }
@@ -393,17 +647,22 @@ public final class JobLoop<T> implements Runnable {
   public static final class Builder<T> {
     private String name;
     private String topic;
-    private Consumer<String, byte[]> consumer;
+    private org.apache.kafka.clients.consumer.Consumer<String, byte[]> consumer;
     private Parser<T> parser;
     private JobHandler<T> handler;
-    private RecordFailureSink failureSink;
+    private FailureSink<T> failureSink;
+    private ToLongFunction<T> deadlineOf = value -> 0;
     private int maxInFlight = 16;
     private int maxPollRecords = 16;
     private int maxAttempts = 3;
-    private Duration retryBackoff = Duration.ofSeconds(1);
+    private Duration firstBackoff = Duration.ofMillis(200);
+    private Duration maxBackoff = Duration.ofSeconds(5);
     private Duration pollTimeout = Duration.ofMillis(100);
     private Duration shutdownGrace = Duration.ofSeconds(10);
     private LongSupplier nanoTime = System::nanoTime;
+    private InstantSource clock = InstantSource.system();
+    private Consumer<Throwable> onFatal = e -> {};
+    private boolean leaveGroupOnClose = true;
 
     private Builder() {}
 
@@ -419,7 +678,8 @@ public final class JobLoop<T> implements Runnable {
     }
 
     /** The consumer this loop will own, configured without auto-commit. */
-    public Builder<T> consumer(Consumer<String, byte[]> consumer) {
+    public Builder<T> consumer(
+        org.apache.kafka.clients.consumer.Consumer<String, byte[]> consumer) {
       this.consumer = consumer;
       return this;
     }
@@ -434,8 +694,17 @@ public final class JobLoop<T> implements Runnable {
       return this;
     }
 
-    public Builder<T> failureSink(RecordFailureSink failureSink) {
+    public Builder<T> failureSink(FailureSink<T> failureSink) {
       this.failureSink = failureSink;
+      return this;
+    }
+
+    /**
+     * The job's deadline in epoch milliseconds (0: none): transient failures are retried until
+     * then.
+     */
+    public Builder<T> deadline(ToLongFunction<T> deadlineOf) {
+      this.deadlineOf = deadlineOf;
       return this;
     }
 
@@ -449,9 +718,14 @@ public final class JobLoop<T> implements Runnable {
       return this;
     }
 
-    public Builder<T> retries(int maxAttempts, Duration firstBackoff) {
+    /**
+     * Attempts at a record that fails unexpectedly before it is parked, and the backoff between any
+     * two attempts: doubling from {@code firstBackoff} up to {@code maxBackoff}.
+     */
+    public Builder<T> retries(int maxAttempts, Duration firstBackoff, Duration maxBackoff) {
       this.maxAttempts = maxAttempts;
-      this.retryBackoff = firstBackoff;
+      this.firstBackoff = firstBackoff;
+      this.maxBackoff = maxBackoff;
       return this;
     }
 
@@ -465,9 +739,25 @@ public final class JobLoop<T> implements Runnable {
       return this;
     }
 
-    /** The clock for retry backoff; tests drive it by hand. */
-    public Builder<T> nanoTime(LongSupplier nanoTime) {
+    /** The clocks for backoff (monotonic) and deadlines (wall); tests drive them by hand. */
+    public Builder<T> clocks(LongSupplier nanoTime, InstantSource clock) {
       this.nanoTime = nanoTime;
+      this.clock = clock;
+      return this;
+    }
+
+    /** Hears a fatal failure, after which the loop has stopped; typically ends the process. */
+    public Builder<T> onFatal(Consumer<Throwable> onFatal) {
+      this.onFatal = onFatal;
+      return this;
+    }
+
+    /**
+     * Whether closing the loop leaves the consumer group at once (the default), so that others take
+     * over its partitions without waiting for the session timeout.
+     */
+    public Builder<T> leaveGroupOnClose(boolean leave) {
+      this.leaveGroupOnClose = leave;
       return this;
     }
 
@@ -483,7 +773,9 @@ public final class JobLoop<T> implements Runnable {
           maxPollRecords >= 1 && maxPollRecords <= maxInFlight,
           "maxPollRecords must be in [1, maxInFlight=" + maxInFlight + "], was " + maxPollRecords);
       require(maxAttempts >= 1, "maxAttempts must be >= 1, was " + maxAttempts);
-      require(!retryBackoff.isNegative(), "retryBackoff must not be negative");
+      require(
+          !firstBackoff.isNegative() && firstBackoff.compareTo(maxBackoff) <= 0,
+          "backoff must be non-negative and first <= max");
       return new JobLoop<>(this);
     }
 

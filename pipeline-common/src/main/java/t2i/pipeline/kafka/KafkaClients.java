@@ -1,8 +1,11 @@
 package t2i.pipeline.kafka;
 
+import java.time.Duration;
+import java.util.Optional;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -37,14 +40,43 @@ public final class KafkaClients {
   }
 
   /**
-   * A consumer in {@code groupId} that never commits on its own. {@code maxPollRecords} bounds what
-   * one poll hands over, so the work taken per poll stays within the stage's in-flight bound.
+   * A consumer in {@code groupId} that never commits on its own, with dynamic membership and the
+   * default session timeout.
    */
   public static KafkaConsumer<String, byte[]> groupConsumer(
       KafkaEndpoint endpoint, String groupId, String clientId, int maxPollRecords) {
+    return groupConsumer(
+        endpoint, groupId, clientId, Optional.empty(), Duration.ofSeconds(45), maxPollRecords);
+  }
+
+  /**
+   * A consumer in {@code groupId} that never commits on its own. {@code maxPollRecords} bounds what
+   * one poll hands over, so the work taken per poll stays within the stage's in-flight bound.
+   * Partitions move with the cooperative sticky assignor: a rebalance takes from a member only the
+   * partitions that go elsewhere, so the others' work goes on. With an {@code instanceId} the
+   * consumer is a static member: after a restart within {@code sessionTimeout} it gets its
+   * partitions back without a rebalance.
+   */
+  public static KafkaConsumer<String, byte[]> groupConsumer(
+      KafkaEndpoint endpoint,
+      String groupId,
+      String clientId,
+      Optional<String> instanceId,
+      Duration sessionTimeout,
+      int maxPollRecords) {
     Properties props = endpoint.baseProperties();
     props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+    instanceId.ifPresent(id -> props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id));
+    props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) sessionTimeout.toMillis());
+    // Heartbeats at most a third of the session timeout apart, as Kafka recommends, and no rarer
+    // than Kafka's default: a rebalance reaches members at their next heartbeat.
+    props.put(
+        ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+        (int) Math.clamp(sessionTimeout.toMillis() / 3, 500, 3000));
+    props.put(
+        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+        CooperativeStickyAssignor.class.getName());
     // Offsets are committed only after a record's output is acknowledged.
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     // A new group must not skip jobs that were accepted before it first joined.

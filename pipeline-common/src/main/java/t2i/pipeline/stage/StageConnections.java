@@ -109,6 +109,10 @@ public final class StageConnections implements AutoCloseable {
     return endpoint;
   }
 
+  public KafkaSettings kafkaSettings() {
+    return kafka;
+  }
+
   public TopicNames topics() {
     return kafka.topics();
   }

@@ -1,19 +1,35 @@
 package t2i.pipeline.stage;
 
 import com.google.protobuf.Parser;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import org.jboss.logging.Logger;
-import t2i.pipeline.kafka.DeadLetterSink;
+import t2i.pipeline.config.KafkaSettings;
+import t2i.pipeline.job.JobGate;
+import t2i.pipeline.job.JobStore;
+import t2i.pipeline.kafka.Delivery;
 import t2i.pipeline.kafka.JobHandler;
 import t2i.pipeline.kafka.JobLoop;
 import t2i.pipeline.kafka.KafkaClients;
+import t2i.pipeline.v1.JobSpec;
+import t2i.v1.JobState;
 
 /**
  * A stage's consumers: {@code consumers} copies of a {@link JobLoop} in the stage's consumer group,
- * each on its own thread. Owns the threads (and, through the loops, the consumers); {@link
- * #close()} stops them and waits for them to drain.
+ * each on its own thread, every record checked by the {@link JobGate} before the stage's handler
+ * sees it. Owns the threads (and, through the loops, the consumers); {@link #close()} stops them
+ * and waits for them to drain.
  */
 public final class StageLoops implements AutoCloseable {
 
@@ -30,57 +46,46 @@ public final class StageLoops implements AutoCloseable {
     this.threads = threads;
   }
 
-  /**
-   * Starts consuming {@code topic} in group {@code t2i-<stage>}.
-   *
-   * @param maxInFlight records each consumer may have in flight at once
-   */
-  public static <T> StageLoops start(
+  /** The consumer group of a stage; the gateway measures each stage's backlog by it. */
+  public static String consumerGroup(String stage) {
+    return "t2i-" + stage;
+  }
+
+  /** Starts describing a stage that reads {@code topic}. */
+  public static <T> Builder<T> builder(
       StageConnections connections,
       String stage,
       String topic,
       Parser<T> parser,
-      JobHandler<T> handler,
-      int consumers,
-      int maxInFlight) {
-    if (consumers < 1) {
-      throw new IllegalArgumentException(stage + ": consumers must be >= 1, was " + consumers);
+      Function<T, JobSpec> specOf) {
+    return new Builder<>(connections, stage, topic, parser, specOf);
+  }
+
+  /** Whether every consumer thread is running (liveness). */
+  public boolean isAlive() {
+    return loops.stream().allMatch(JobLoop::isRunning);
+  }
+
+  /** Whether some consumer waits for Kafka or Redis to answer (readiness). */
+  public boolean isWaitingForInfrastructure() {
+    return loops.stream().anyMatch(JobLoop::isWaitingForInfrastructure);
+  }
+
+  /** The instance id of this process's consumers: configured, or {@code HOSTNAME-PID}. */
+  static String instanceId(KafkaSettings kafka) {
+    return kafka.groupInstanceId().orElseGet(StageLoops::hostAndPid);
+  }
+
+  private static String hostAndPid() {
+    String host = System.getenv("HOSTNAME");
+    if (host == null || host.isBlank()) {
+      try {
+        host = InetAddress.getLocalHost().getHostName();
+      } catch (UnknownHostException e) {
+        host = "localhost";
+      }
     }
-    if (maxInFlight < 1) {
-      throw new IllegalArgumentException(
-          stage + ": max in flight must be >= 1, was " + maxInFlight);
-    }
-    DeadLetterSink deadLetters =
-        new DeadLetterSink(
-            connections.publisher(),
-            connections.topics().deadLetters(),
-            connections.tracker(),
-            stage,
-            connections.clock());
-    // Polling for half the bound keeps new work arriving while earlier records are in flight.
-    int maxPollRecords = Math.max(1, maxInFlight / 2);
-    List<JobLoop<?>> loops = new ArrayList<>();
-    List<Thread> threads = new ArrayList<>();
-    for (int i = 0; i < consumers; i++) {
-      String name = stage + "-" + i;
-      JobLoop<T> loop =
-          JobLoop.<T>builder()
-              .name(name)
-              .topic(topic)
-              .consumer(
-                  KafkaClients.groupConsumer(
-                      connections.endpoint(), "t2i-" + stage, name, maxPollRecords))
-              .parser(parser)
-              .handler(handler)
-              .failureSink(deadLetters)
-              .maxInFlight(maxInFlight, maxPollRecords)
-              .build();
-      loops.add(loop);
-      threads.add(Thread.ofPlatform().name(name).daemon(false).unstarted(loop));
-    }
-    threads.forEach(Thread::start);
-    LOG.infof("%s consuming %s with %d consumer(s)", stage, topic, consumers);
-    return new StageLoops(stage, loops, threads);
+    return host + "-" + ManagementFactory.getRuntimeMXBean().getPid();
   }
 
   @Override
@@ -95,6 +100,180 @@ public final class StageLoops implements AutoCloseable {
         Thread.currentThread().interrupt();
         return;
       }
+    }
+  }
+
+  /** What a stage does with its records, and how many it works on at once. */
+  public static final class Builder<T> {
+    private final StageConnections connections;
+    private final String stage;
+    private final String topic;
+    private final Parser<T> parser;
+    private final Function<T, JobSpec> specOf;
+    private JobState state;
+    private boolean handsOff;
+    private Predicate<T> redo = value -> false;
+    private JobHandler<T> handler;
+    private int consumers = 1;
+    private int maxInFlight = 16;
+    private Consumer<Throwable> onFatal;
+
+    private Builder(
+        StageConnections connections,
+        String stage,
+        String topic,
+        Parser<T> parser,
+        Function<T, JobSpec> specOf) {
+      this.connections = connections;
+      this.stage = stage;
+      this.topic = topic;
+      this.parser = parser;
+      this.specOf = specOf;
+      this.onFatal = e -> ProcessExit.fatal(stage, e);
+    }
+
+    /**
+     * The state the stage puts a job in; with {@code handsOff}, the stage passes the job on to a
+     * next stage, and a job it has passed on is not worked on again.
+     */
+    public Builder<T> state(JobState state, boolean handsOff) {
+      this.state = state;
+      this.handsOff = handsOff;
+      return this;
+    }
+
+    /** Which records ask for the stage's work again although a later stage has the job. */
+    public Builder<T> redo(Predicate<T> redo) {
+      this.redo = redo;
+      return this;
+    }
+
+    public Builder<T> handler(JobHandler<T> handler) {
+      this.handler = handler;
+      return this;
+    }
+
+    /**
+     * @param consumers Kafka consumers (threads) in this process
+     * @param maxInFlight records each consumer may have in flight at once
+     */
+    public Builder<T> concurrency(int consumers, int maxInFlight) {
+      this.consumers = consumers;
+      this.maxInFlight = maxInFlight;
+      return this;
+    }
+
+    /** Hears a fatal failure of a consumer loop; by default the process exits. */
+    public Builder<T> onFatal(Consumer<Throwable> onFatal) {
+      this.onFatal = onFatal;
+      return this;
+    }
+
+    /** Starts consuming {@code topic} in the stage's consumer group. */
+    public StageLoops start() {
+      Objects.requireNonNull(state, "state");
+      Objects.requireNonNull(handler, "handler");
+      if (consumers < 1) {
+        throw new IllegalArgumentException(stage + ": consumers must be >= 1, was " + consumers);
+      }
+      if (maxInFlight < 1) {
+        throw new IllegalArgumentException(
+            stage + ": max in flight must be >= 1, was " + maxInFlight);
+      }
+      StageOutcomes<T> outcomes =
+          new StageOutcomes<>(
+              connections.publisher(),
+              connections.topics().deadLetters(),
+              connections.tracker(),
+              stage,
+              specOf,
+              connections.clock());
+      JobHandler<T> gated =
+          new GatedHandler<>(
+              handler,
+              new JobGate(connections.tracker(), connections.clock()),
+              connections.store(),
+              stage,
+              state,
+              handsOff,
+              specOf,
+              redo);
+      KafkaSettings kafka = connections.kafkaSettings();
+      String instance = instanceId(kafka);
+      // Polling for half the bound keeps new work arriving while earlier records are in flight.
+      int maxPollRecords = Math.max(1, maxInFlight / 2);
+      List<JobLoop<?>> loops = new ArrayList<>();
+      List<Thread> threads = new ArrayList<>();
+      for (int i = 0; i < consumers; i++) {
+        String name = stage + "-" + i;
+        JobLoop<T> loop =
+            JobLoop.<T>builder()
+                .name(name)
+                .topic(topic)
+                .consumer(
+                    KafkaClients.groupConsumer(
+                        connections.endpoint(),
+                        consumerGroup(stage),
+                        name,
+                        Optional.of(instance + "-" + i),
+                        kafka.sessionTimeout(),
+                        maxPollRecords))
+                .parser(parser)
+                .handler(gated)
+                .failureSink(outcomes)
+                .deadline(value -> specOf.apply(value).getDeadlineUnixMs())
+                .maxInFlight(maxInFlight, maxPollRecords)
+                .clocks(System::nanoTime, connections.clock())
+                .onFatal(onFatal)
+                .build();
+        loops.add(loop);
+        threads.add(Thread.ofPlatform().name(name).daemon(false).unstarted(loop));
+      }
+      threads.forEach(Thread::start);
+      LOG.infof("%s consuming %s with %d consumer(s) as %s-*", stage, topic, consumers, instance);
+      return new StageLoops(stage, loops, threads);
+    }
+  }
+
+  /** Checks each record with the gate, then lets the stage's handler work on it. */
+  private record GatedHandler<T>(
+      JobHandler<T> handler,
+      JobGate gate,
+      JobStore store,
+      String stage,
+      JobState state,
+      boolean handsOff,
+      Function<T, JobSpec> specOf,
+      Predicate<T> redo)
+      implements JobHandler<T> {
+
+    @Override
+    public CompletionStage<?> handle(Delivery<T> delivery) throws Exception {
+      JobSpec spec = specOf.apply(delivery.value());
+      Optional<CompletableFuture<?>> skip =
+          gate.skipReason(spec, stage, state, redo.test(delivery.value()));
+      if (skip.isPresent()) {
+        return skip.get();
+      }
+      CompletionStage<?> work = handler.handle(delivery);
+      if (!handsOff) {
+        return work;
+      }
+      return work.thenRun(() -> markHandedOff(spec.getJobId()));
+    }
+
+    /** Best effort: without the mark, a redelivery sends a second output, which stages skip. */
+    private void markHandedOff(String jobId) {
+      try {
+        store.markHandedOff(jobId, state);
+      } catch (RuntimeException e) {
+        LOG.debugf(e, "%s could not note that job %s was handed on", stage, jobId);
+      }
+    }
+
+    @Override
+    public void revoked(Delivery<T> delivery) {
+      handler.revoked(delivery);
     }
   }
 }

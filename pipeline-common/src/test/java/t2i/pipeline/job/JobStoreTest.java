@@ -199,4 +199,115 @@ class JobStoreTest {
             entry(running.getJobId(), JobState.DENOISING),
             entry(cancelled.getJobId(), JobState.CANCELLED));
   }
+
+  @Test
+  void writesCarryingTheSpec_recreateARecordRedisLost_andThenApply() {
+    JobSpec spec = newSpec().toBuilder().setAcceptedAtUnixMs(1234).build();
+
+    assertThat(store.advance(spec, JobState.ENCODING)).isEqualTo(JobStore.Change.APPLIED);
+
+    JobView view = store.find(spec.getJobId()).orElseThrow();
+    assertThat(view.spec()).isEqualTo(spec);
+    assertThat(view.state()).isEqualTo(JobState.ENCODING);
+    assertThat(view.transitions())
+        .extracting(t -> t.getState())
+        .containsExactly(JobState.QUEUED, JobState.ENCODING);
+    assertThat(view.transitions().getFirst().getAt().getNanos()).isEqualTo(234_000_000);
+    assertThat(redis.pttl(RedisKeys.job(spec.getJobId()))).isPositive();
+    assertThat(store.restoredRecords()).isEqualTo(1);
+  }
+
+  @Test
+  void finishCarryingTheSpec_recordsTheOutcomeOfAJobRedisLost() {
+    JobSpec spec = newSpec();
+
+    assertThat(store.finish(spec, JobState.SUCCEEDED, "")).isEqualTo(JobStore.Change.APPLIED);
+
+    assertThat(store.state(spec.getJobId())).contains(JobState.SUCCEEDED);
+  }
+
+  @Test
+  void putImage_withoutARecordOrSpec_storesNothing_soNoKeyLivesForever() {
+    JobSpec spec = newSpec();
+    ImageReady ready =
+        ImageReady.newBuilder()
+            .setIndex(0)
+            .setPngRedisKey(RedisKeys.png(spec.getJobId(), 0))
+            .build();
+
+    assertThat(store.putImage(spec.getJobId(), ready, new byte[] {1})).isFalse();
+
+    assertThat(redis.exists(RedisKeys.job(spec.getJobId()))).isFalse();
+    assertThat(redis.exists(RedisKeys.png(spec.getJobId(), 0))).isFalse();
+  }
+
+  @Test
+  void putImage_withTheSpec_recreatesTheRecord_andEveryKeyExpires() {
+    JobSpec spec = newSpec();
+    ImageReady ready =
+        ImageReady.newBuilder()
+            .setIndex(0)
+            .setPngRedisKey(RedisKeys.png(spec.getJobId(), 0))
+            .build();
+
+    assertThat(store.putImage(spec, ready, new byte[] {1})).isTrue();
+
+    assertThat(store.find(spec.getJobId()).orElseThrow().images()).containsExactly(ready);
+    assertThat(redis.pttl(RedisKeys.job(spec.getJobId()))).isPositive();
+    assertThat(redis.pttl(RedisKeys.png(spec.getJobId(), 0))).isPositive();
+  }
+
+  @Test
+  void create_withARequestKey_claimsIt_andARetryFindsTheFirstJob() {
+    JobSpec first = newSpec();
+    JobSpec retry = newSpec();
+    String key = "t2i:test:request:" + UUID.randomUUID();
+
+    assertThat(store.create(first, java.util.Optional.of(key)))
+        .isInstanceOf(JobStore.Created.class);
+    assertThat(store.create(retry, java.util.Optional.of(key)))
+        .isEqualTo(new JobStore.AlreadyClaimed(first.getJobId()));
+
+    assertThat(store.find(retry.getJobId())).isEmpty();
+    assertThat(redis.pttl(key)).isPositive();
+  }
+
+  @Test
+  void handedOffAndPublished_areNotedOnTheRecord_andNeverGoBack() {
+    JobSpec spec = newSpec();
+    store.create(spec);
+
+    store.markHandedOff(spec.getJobId(), JobState.ENCODING);
+    store.markHandedOff(spec.getJobId(), JobState.TOKENIZING);
+    store.markPublished(spec.getJobId());
+
+    assertThat(store.progress(spec.getJobId()))
+        .contains(new JobStore.Progress(JobState.QUEUED, JobState.ENCODING.getNumber()));
+    assertThat(store.find(spec.getJobId()).orElseThrow().published()).isTrue();
+  }
+
+  @Test
+  void markHandedOff_ofAJobWithoutARecord_createsNothing() {
+    String jobId = UUID.randomUUID().toString();
+
+    store.markHandedOff(jobId, JobState.TOKENIZING);
+
+    assertThat(redis.exists(RedisKeys.job(jobId))).isFalse();
+  }
+
+  @Test
+  void overdue_listsJobsWhoseDeadlinePassed_untilTheyAreForgotten() {
+    long now = System.currentTimeMillis();
+    JobSpec late = newSpec().toBuilder().setDeadlineUnixMs(now - 1000).build();
+    JobSpec onTime = newSpec().toBuilder().setDeadlineUnixMs(now + 600_000).build();
+    store.create(late);
+    store.create(onTime);
+
+    assertThat(store.overdue(now, 1000))
+        .contains(late.getJobId())
+        .doesNotContain(onTime.getJobId());
+
+    store.forgetDeadlines(List.of(late.getJobId()));
+    assertThat(store.overdue(now, 1000)).doesNotContain(late.getJobId());
+  }
 }

@@ -1,0 +1,93 @@
+package t2i.diffusion;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jboss.logging.Logger;
+import t2i.pipeline.job.JobTracker;
+
+/**
+ * Writes denoising progress (Redis, then an event) on a thread of its own, so that the UNet thread
+ * never waits for Redis or Kafka. Progress is best effort: only each job's latest step is kept
+ * (bounded by the jobs in flight), and a write that fails is dropped, not retried; the next step or
+ * the job's outcome supersedes it. Owns its thread.
+ */
+final class ProgressReporter implements AutoCloseable {
+
+  private static final Logger LOG = Logger.getLogger(ProgressReporter.class);
+
+  private record Step(int step, int total) {}
+
+  private final JobTracker tracker;
+  private final Map<String, Step> latest = new ConcurrentHashMap<>();
+  private final Semaphore signal = new Semaphore(0);
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Thread writer;
+  private volatile boolean failing;
+
+  ProgressReporter(JobTracker tracker) {
+    this.tracker = tracker;
+    this.writer = Thread.ofPlatform().name("progress").daemon(true).start(this::writeLoop);
+  }
+
+  /** Notes a job's progress; returns at once. Any thread. */
+  void report(String jobId, int step, int total) {
+    latest.put(jobId, new Step(step, total));
+    signal.release();
+  }
+
+  private void writeLoop() {
+    try {
+      while (!closed.get()) {
+        if (!signal.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+          continue;
+        }
+        signal.drainPermits();
+        List<String> jobs = new ArrayList<>(latest.keySet());
+        for (String jobId : jobs) {
+          Step step = latest.remove(jobId);
+          if (step != null) {
+            write(jobId, step);
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void write(String jobId, Step step) {
+    try {
+      tracker
+          .progress(jobId, step.step(), step.total())
+          .whenComplete((ok, error) -> noteOutcome(error));
+    } catch (RuntimeException e) {
+      noteOutcome(e);
+    }
+  }
+
+  private void noteOutcome(Throwable error) {
+    if (error != null && !failing) {
+      failing = true;
+      LOG.warnf("Progress could not be recorded (%s); dropping progress until it can", error);
+    } else if (error == null && failing) {
+      failing = false;
+      LOG.info("Progress is recorded again");
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      try {
+        writer.join(2_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

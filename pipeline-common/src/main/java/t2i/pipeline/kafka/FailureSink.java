@@ -1,0 +1,30 @@
+package t2i.pipeline.kafka;
+
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * How a stage ends a record it cannot complete. Each method completes once the outcome is safely
+ * recorded; only then is the record's offset committed. The loop retries a method that fails for a
+ * transient reason, so each must be safe to call again.
+ */
+public interface FailureSink<T> {
+
+  /** The job failed for a reason of its own: end it FAILED with that reason. */
+  CompletionStage<?> failed(Delivery<T> delivery, String reason);
+
+  /**
+   * The job's deadline passed while the stage waited for infrastructure: end it EXPIRED.
+   *
+   * @param lastFailure why the last attempt failed, for the reason and the log
+   */
+  CompletionStage<?> expired(Delivery<T> delivery, Throwable lastFailure);
+
+  /**
+   * Set a record aside for an operator (the dead-letter topic): one that cannot be decoded ({@code
+   * value} empty), or one that kept failing unexpectedly. Its job, if any, ends FAILED.
+   */
+  CompletionStage<?> park(
+      ConsumerRecord<String, byte[]> record, Optional<T> value, Throwable cause);
+}
