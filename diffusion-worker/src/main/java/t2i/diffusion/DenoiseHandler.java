@@ -135,8 +135,16 @@ final class DenoiseHandler implements JobHandler<EncodedJob> {
   @Override
   public void revoked(Delivery<EncodedJob> delivery) {
     String jobId = delivery.jobId();
-    running.remove(jobId);
+    Run run = running.get(jobId);
+    if (run == null || run.images().isDone()) {
+      // Finished images stay until the job's deadline: if the partition comes back here, a
+      // redelivery records them instead of computing them again.
+      return;
+    }
+    running.remove(jobId, run);
     engine.revoke(jobId);
+    // The line the fault tests count: this run stops, and the job's new owner runs it.
+    LOG.infof("Stopping job %s here: its partition moved to another worker", jobId);
   }
 
   /** Deliveries of a job that joined a run already going on here (for tests and metrics). */
@@ -187,14 +195,19 @@ final class DenoiseHandler implements JobHandler<EncodedJob> {
     return pngs;
   }
 
-  /** Stores and announces every image, then ends the job SUCCEEDED. Safe to repeat. */
+  /**
+   * Stores every image and ends the job SUCCEEDED in Redis, then waits for the announcements. The
+   * record says SUCCEEDED as soon as Redis has it, so a redelivery while Kafka is away skips the
+   * job instead of running it again; the events of one job keep their order on its partition. Safe
+   * to repeat.
+   */
   private CompletableFuture<?> record(JobSpec spec, List<Png> pngs) {
-    List<CompletableFuture<?>> outputs = new ArrayList<>(pngs.size());
+    List<CompletableFuture<?>> announced = new ArrayList<>(pngs.size() + 1);
     for (Png png : pngs) {
-      outputs.add(tracker.image(spec, png.ready(), png.bytes()));
+      announced.add(tracker.image(spec, png.ready(), png.bytes()));
     }
-    return CompletableFuture.allOf(outputs.toArray(CompletableFuture[]::new))
-        .thenCompose(ignored -> tracker.finish(spec, JobState.SUCCEEDED, ""));
+    announced.add(tracker.finish(spec, JobState.SUCCEEDED, ""));
+    return CompletableFuture.allOf(announced.toArray(CompletableFuture[]::new));
   }
 
   /**

@@ -15,13 +15,18 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import t2i.diffusion.engine.EngineSettings;
 import t2i.diffusion.engine.Unet;
+import t2i.pipeline.failure.InfrastructureUnavailable;
+import t2i.pipeline.failure.StageFatalError;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.stage.InferenceDefaults;
 import t2i.pipeline.tensor.FloatTensor;
@@ -44,6 +49,7 @@ class DenoisingEngineTest {
 
   private final AtomicInteger ids = new AtomicInteger();
   private DenoisingEngine engine;
+  private final AtomicReference<Throwable> fatal = new AtomicReference<>();
 
   @BeforeAll
   static void load() throws IOException {
@@ -90,7 +96,8 @@ class DenoisingEngineTest {
                   });
               return found;
             },
-            InstantSource.system());
+            InstantSource.system(),
+            fatal::set);
     return engine;
   }
 
@@ -138,6 +145,56 @@ class DenoisingEngineTest {
       throw new AssertionError("the job was expected to stop");
     } catch (CompletionException e) {
       return e.getCause();
+    }
+  }
+
+  @Test
+  void anErrorOnTheDenoisingThread_failsItsJobs_reportsItFatal_andRefusesNewJobs() {
+    engine(8, Duration.ZERO);
+
+    CompletableFuture<List<GeneratedImage>> doomed =
+        submit(
+            request().setSteps(3),
+            (step, total) -> {
+              throw new AssertionError("the denoising thread died");
+            });
+
+    assertThat(cause(doomed)).isInstanceOf(StageFatalError.class);
+    assertThat(fatal.get()).isInstanceOf(AssertionError.class);
+    assertThat(engine.isHealthy()).isFalse();
+    assertThat(cause(submit(request(), DenoisingRequest.StepListener.NONE)))
+        .isInstanceOf(StageFatalError.class);
+  }
+
+  @Test
+  void aSecondCopyOfARunningJob_isRefused_andARevokedJobStops() {
+    engine(8, Duration.ZERO);
+    CountDownLatch running = new CountDownLatch(1);
+    DenoisingRequest first =
+        new DenoisingRequest(
+            "same-job",
+            "tiny-random",
+            request().setSteps(150).build(),
+            cond,
+            uncond,
+            0,
+            (step, total) -> running.countDown());
+    CompletableFuture<List<GeneratedImage>> original = engine.submit(first);
+    awaitLatch(running);
+
+    CompletableFuture<List<GeneratedImage>> copy = engine.submit(first);
+    assertThat(cause(copy)).isInstanceOf(InfrastructureUnavailable.class);
+
+    engine.revoke("same-job");
+    assertThat(cause(original)).isInstanceOf(JobRevoked.class);
+  }
+
+  private static void awaitLatch(CountDownLatch latch) {
+    try {
+      assertThat(latch.await(30, TimeUnit.SECONDS)).isTrue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
     }
   }
 

@@ -42,6 +42,7 @@ final class GenerateStream implements JobWatcher {
   private boolean completionQueued;
   private Status failure;
   private int lastStep;
+  private volatile JobState finishedAs;
   private volatile boolean done;
 
   GenerateStream(
@@ -95,7 +96,11 @@ final class GenerateStream implements JobWatcher {
               event.getStepProgress().getStep(),
               event.getStepProgress().getTotalSteps());
       case IMAGE_READY -> image(event.getImageReady());
-      case FINISHED -> catchUp();
+      case FINISHED -> {
+        // Remembered before the record is read: if the record is gone, the job still ended.
+        finishedAs = event.getFinished().getState();
+        catchUp();
+      }
       default -> {}
     }
     drain();
@@ -135,11 +140,21 @@ final class GenerateStream implements JobWatcher {
 
   private void catchUp(Optional<JobView> found) {
     if (found.isEmpty()) {
-      // Redis lost the record: the next stage to touch the job recreates it from its message.
-      // Only once the job's deadline has passed is nothing coming any more.
-      if (deadlineUnixMs <= 0 || clock.millis() >= deadlineUnixMs) {
+      if (finishedAs != null) {
+        // It ended, and then the store lost its results before they could be sent.
+        fail(
+            Status.NOT_FOUND.withDescription(
+                "job "
+                    + jobId
+                    + " ended as "
+                    + finishedAs
+                    + ", but its results were lost from the job store before they could be sent;"
+                    + " submit it again"));
+      } else if (deadlineUnixMs <= 0 || clock.millis() >= deadlineUnixMs) {
         fail(OwnedJobs.notFound(jobId).getStatus());
       }
+      // Otherwise Redis lost the record of a job in flight: the next stage to touch the job
+      // recreates it from its message.
       return;
     }
     JobView view = found.get();

@@ -8,12 +8,12 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /** File-tree helpers for the directories the local servers own. */
-final class Directories {
+public final class Directories {
 
   private Directories() {}
 
   /** Deletes {@code root} and everything under it; a missing root is already deleted. */
-  static void deleteRecursively(Path root) throws IOException {
+  public static void deleteRecursively(Path root) throws IOException {
     if (!Files.exists(root)) {
       return;
     }
