@@ -144,7 +144,7 @@ class FaultSuiteTest {
             prefix,
             jobs,
             perSecond,
-            TEMPLATE,
+            template,
             CLIENT_LIMIT,
             () -> {
               try {
@@ -325,19 +325,23 @@ class FaultSuiteTest {
 
   @Test
   @Order(7)
-  void aThirdDiffusionWorkerJoinsMidRun() throws Exception {
+  void aThirdDiffusionWorkerJoinsMidRun_andTakesJobs() throws Exception {
     String[] joined = new String[1];
     Row row =
         scenario(
             "a third diffusion-worker joins",
-            JOBS,
+            300,
             10,
             Duration.ofSeconds(2),
             () -> {
-              joined[0] = cluster.services().addInstance(Service.DIFFUSION, java.util.Map.of());
+              joined[0] = cluster.services().addInstance(Service.DIFFUSION, Map.of());
             });
     assertNothingLostOrRepeated(row);
-    heldDown.add(cluster.logOf(joined[0]));
+    Path log = cluster.logOf(joined[0]);
+    assertThat(Files.readString(log, StandardCharsets.UTF_8))
+        .as("the joined worker's log")
+        .contains("Denoising job");
+    heldDown.add(log);
     cluster.services().killAndHold(joined[0]);
   }
 

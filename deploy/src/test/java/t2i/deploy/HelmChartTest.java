@@ -1,0 +1,251 @@
+package t2i.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import io.smallrye.config.WithDefault;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import t2i.pipeline.config.TopicNames;
+import t2i.pipeline.stage.StageLoops;
+
+/**
+ * The Helm chart, checked offline: Helm's own lint and template, every rendered object against the
+ * API schema it belongs to, and every name the chart shares with the services (consumer groups,
+ * topics, ports, probe paths, settings) against what the services use.
+ */
+class HelmChartTest {
+
+  /** Value sets an operator is likely to use; each must render objects that pass every check. */
+  static List<Map<String, Object>> valueSets() {
+    return List.of(
+        Map.of(),
+        Map.of("diffusion.gpu.enabled", false, "encoder.gpu.enabled", true),
+        Map.of("gateway.tls.enabled", true, "gateway.tls.secretName", "t2i-tls"),
+        Map.of("kafka.strimzi.enabled", true, "redis.deploy.enabled", true),
+        Map.of("keda.enabled", false, "gateway.autoscaling.enabled", false),
+        Map.of(
+            "redis.existingSecret", "redis-credentials",
+            "gateway.auth.existingSecret", "api-keys",
+            "kafka.clientProperties.security\\.protocol", "SASL_SSL",
+            "models.defaultModel", "sd-turbo",
+            "diffusion.autoscaling.scaleToZero", true));
+  }
+
+  @Test
+  void helmLint_findsNothing() {
+    LintResult result = new Helm(RenderedChart.CHART).lint().strict().call();
+
+    assertThat(result.getMessages()).noneMatch(m -> m.contains("[ERROR]"));
+    assertThat(result.isFailed()).as("helm lint --strict: %s", result.getMessages()).isFalse();
+  }
+
+  @ParameterizedTest
+  @MethodSource("valueSets")
+  void everyRenderedObject_passesItsApisSchemaStrictly(Map<String, Object> sets) throws Exception {
+    RenderedChart chart = RenderedChart.render(sets);
+
+    assertThat(chart.objects()).isNotEmpty();
+    for (JsonNode object : chart.objects()) {
+      ApiSchemas.check(object);
+    }
+  }
+
+  @Test
+  void theSchemaCheck_catchesAMisspeltField() {
+    JsonNode deployment = RenderedChart.render(Map.of()).get("Deployment", "t2i-gateway");
+    ((ObjectNode) deployment.path("spec")).put("replica", 2);
+
+    assertThatThrownBy(() -> ApiSchemas.check(deployment))
+        .hasMessageContaining("replica")
+        .hasMessageContaining("not defined");
+  }
+
+  @Test
+  void rendersTheFourServices_eachWithProbesLimitsAndATerminationGrace() {
+    RenderedChart chart = RenderedChart.render(Map.of());
+
+    for (String component : List.of("gateway", "tokenizer", "encoder", "diffusion")) {
+      JsonNode deployment = chart.get("Deployment", "t2i-" + component);
+      JsonNode container = RenderedChart.container(deployment);
+      assertThat(container.path("livenessProbe").path("httpGet").path("path").asText())
+          .isEqualTo("/q/health/live");
+      assertThat(container.path("startupProbe").path("httpGet").path("path").asText())
+          .isEqualTo("/q/health/started");
+      assertThat(container.path("resources").path("limits").path("memory").isMissingNode())
+          .isFalse();
+      JsonNode pod = deployment.path("spec").path("template").path("spec");
+      assertThat(pod.path("securityContext").path("runAsNonRoot").asBoolean()).isTrue();
+      assertThat(
+              container.path("volumeMounts").findValues("mountPath").stream().map(JsonNode::asText))
+          .contains("/models");
+      chart.get("PodDisruptionBudget", "t2i-" + component);
+    }
+    JsonNode diffusion = chart.get("Deployment", "t2i-diffusion").path("spec").path("template");
+    assertThat(diffusion.path("spec").path("terminationGracePeriodSeconds").asInt())
+        .isGreaterThanOrEqualTo(90);
+  }
+
+  @Test
+  void gpuDiffusionWorkers_askForAGpu_landOnGpuNodes_andRunTheGpuImage() {
+    JsonNode pod =
+        RenderedChart.render(Map.of())
+            .get("Deployment", "t2i-diffusion")
+            .path("spec")
+            .path("template")
+            .path("spec");
+    JsonNode container = pod.path("containers").get(0);
+
+    assertThat(container.path("resources").path("limits").path("nvidia.com/gpu").asInt())
+        .isEqualTo(1);
+    assertThat(pod.path("nodeSelector").path("nvidia.com/gpu.present").asText()).isEqualTo("true");
+    assertThat(pod.path("tolerations").findValuesAsText("key")).contains("nvidia.com/gpu");
+    assertThat(container.path("image").asText()).contains("t2i-diffusion-worker-gpu:");
+  }
+
+  @Test
+  void modelsAreMountedReadOnly_neverBakedIn() {
+    RenderedChart chart = RenderedChart.render(Map.of());
+    for (JsonNode deployment : chart.ofKind("Deployment")) {
+      JsonNode mount =
+          java.util.stream.StreamSupport.stream(
+                  RenderedChart.container(deployment).path("volumeMounts").spliterator(), false)
+              .filter(m -> m.path("mountPath").asText().equals("/models"))
+              .findFirst()
+              .orElseThrow();
+      assertThat(mount.path("readOnly").asBoolean()).isTrue();
+    }
+  }
+
+  @Test
+  void scaledObjects_watchEachStagesOwnConsumerGroupAndInputTopic() throws Exception {
+    RenderedChart chart = RenderedChart.render(Map.of());
+    Properties settings = chart.serviceSettings();
+    Map<String, String> inputTopicSetting =
+        Map.of(
+            "tokenizer-service", "t2i.kafka.topics.jobs",
+            "encoder-worker", "t2i.kafka.topics.tokenized",
+            "diffusion-worker", "t2i.kafka.topics.encoded");
+    Map<String, String> topicDefault =
+        Map.of(
+            "tokenizer-service", defaultOf("jobs"),
+            "encoder-worker", defaultOf("tokenized"),
+            "diffusion-worker", defaultOf("encoded"));
+    Map<String, String> component =
+        Map.of(
+            "tokenizer-service", "tokenizer",
+            "encoder-worker", "encoder",
+            "diffusion-worker", "diffusion");
+
+    for (String module : inputTopicSetting.keySet()) {
+      ServiceSettings service = ServiceSettings.of(module);
+      JsonNode scaled = chart.get("ScaledObject", "t2i-" + component.get(module));
+      JsonNode kafka = scaled.path("spec").path("triggers").get(0).path("metadata");
+      assertThat(kafka.path("consumerGroup").asText())
+          .isEqualTo(StageLoops.consumerGroup(service.stage()));
+      assertThat(kafka.path("topic").asText())
+          .isEqualTo(settings.getProperty(inputTopicSetting.get(module)))
+          .isEqualTo(topicDefault.get(module));
+      assertThat(kafka.path("bootstrapServers").asText())
+          .isEqualTo(settings.getProperty("t2i.kafka.bootstrap-servers"));
+      String target = scaled.path("spec").path("scaleTargetRef").path("name").asText();
+      assertThat(RenderedChart.container(chart.get("Deployment", target)).path("name").asText())
+          .isEqualTo(module);
+      assertThat(scaled.path("spec").path("maxReplicaCount").asInt())
+          .isLessThanOrEqualTo(
+              Integer.parseInt(settings.getProperty("t2i.kafka.topic-partitions")));
+    }
+  }
+
+  @Test
+  void aStageAllowedMoreReplicasThanPartitions_isRefusedWithTheReason() {
+    assertThatThrownBy(() -> RenderedChart.render(Map.of("diffusion.autoscaling.maxReplicas", 40)))
+        .hasMessageContaining("diffusion.autoscaling.maxReplicas (40)")
+        .hasMessageContaining("kafka.topicPartitions (12)");
+  }
+
+  @Test
+  void authenticationWithoutKeys_isRefusedAtInstallWithWhatToSet() {
+    assertThatThrownBy(() -> new Helm(RenderedChart.CHART).template().withName("t2i").call())
+        .hasMessageContaining("gateway.auth.keys")
+        .hasMessageContaining("./t2i api-key");
+  }
+
+  @Test
+  void portsAndProbes_areWhatTheServicesServe() throws Exception {
+    RenderedChart chart = RenderedChart.render(Map.of());
+    Map<String, String> deployments =
+        Map.of(
+            "gateway", "t2i-gateway",
+            "tokenizer-service", "t2i-tokenizer",
+            "encoder-worker", "t2i-encoder",
+            "diffusion-worker", "t2i-diffusion");
+    for (var entry : deployments.entrySet()) {
+      ServiceSettings service = ServiceSettings.of(entry.getKey());
+      JsonNode container = RenderedChart.container(chart.get("Deployment", entry.getValue()));
+      int management = RenderedChart.port(container, "management");
+      // The service takes its management port from T2I_MANAGEMENT_PORT, which the chart sets to
+      // the port its probes use; the chart's default equals the service's own.
+      assertThat(service.placeholders()).contains("T2I_MANAGEMENT_PORT");
+      assertThat(RenderedChart.env(container, "T2I_MANAGEMENT_PORT"))
+          .contains(Integer.toString(management));
+      assertThat(Integer.toString(management))
+          .isEqualTo(service.placeholderDefault("T2I_MANAGEMENT_PORT"));
+      assertThat(service.applicationProperties()).contains("quarkus.management.enabled=true");
+      assertThat(service.applicationProperties()).doesNotContain("root-path");
+    }
+    JsonNode gateway = RenderedChart.container(chart.get("Deployment", "t2i-gateway"));
+    int grpc = RenderedChart.port(gateway, "grpc");
+    assertThat(RenderedChart.env(gateway, "T2I_GRPC_PORT")).contains(Integer.toString(grpc));
+    assertThat(Integer.toString(grpc))
+        .isEqualTo(ServiceSettings.of("gateway").placeholderDefault("T2I_GRPC_PORT"));
+    assertThat(gateway.path("readinessProbe").path("grpc").path("port").asInt()).isEqualTo(grpc);
+    JsonNode service = chart.get("Service", "t2i-gateway");
+    assertThat(service.path("spec").path("ports").get(0).path("targetPort").asText())
+        .isEqualTo("grpc");
+  }
+
+  @ParameterizedTest
+  @MethodSource("valueSets")
+  void everySettingTheChartPasses_isOneTheServicesRead(Map<String, Object> sets) throws Exception {
+    RenderedChart chart = RenderedChart.render(sets);
+
+    // The shared settings file is read by every service: each key must be every service's.
+    for (String key : chart.serviceSettings().stringPropertyNames()) {
+      for (ServiceSettings service : ServiceSettings.ALL) {
+        assertThat(service.reads(key)).as("%s reads %s", service.module(), key).isTrue();
+      }
+    }
+    for (JsonNode deployment : chart.ofKind("Deployment")) {
+      JsonNode container = RenderedChart.container(deployment);
+      ServiceSettings service = ServiceSettings.of(container.path("name").asText());
+      for (String name : RenderedChart.envNames(container)) {
+        assertThat(service.readsEnv(name) || READ_ELSEWHERE.containsKey(name))
+            .as("%s reads the environment variable %s", service.module(), name)
+            .isTrue();
+      }
+    }
+  }
+
+  /** Environment variables read by Quarkus or DJL rather than by t2i's own settings, and why. */
+  private static final Map<String, String> READ_ELSEWHERE =
+      Map.of(
+          "QUARKUS_CONFIG_LOCATIONS", "Quarkus: where the ConfigMap's settings file is",
+          "QUARKUS_GRPC_SERVER_SSL_CERTIFICATE", "Quarkus gRPC: the gateway's TLS certificate",
+          "QUARKUS_GRPC_SERVER_SSL_KEY", "Quarkus gRPC: the gateway's TLS key",
+          "DJL_CACHE_DIR", "DJL: its cache in the pod's writable /tmp",
+          "ENGINE_CACHE_DIR", "DJL: native engine files in /tmp",
+          "OPT_OUT_TRACKING", "DJL: no usage reporting");
+
+  private static String defaultOf(String topicMethod) throws NoSuchMethodException {
+    return TopicNames.class.getMethod(topicMethod).getAnnotation(WithDefault.class).value();
+  }
+}
