@@ -1,5 +1,6 @@
 package t2i.diffusion;
 
+import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -24,6 +25,7 @@ import t2i.pipeline.stage.InferenceDefaults;
 import t2i.pipeline.stage.ProcessExit;
 import t2i.pipeline.stage.StageConnections;
 import t2i.pipeline.stage.StageLoops;
+import t2i.pipeline.stage.TerminationSignal;
 import t2i.pipeline.v1.EncodedJob;
 import t2i.v1.JobState;
 
@@ -50,6 +52,7 @@ public class DiffusionWorker {
   }
 
   void start(@Observes StartupEvent event) throws IOException {
+    TerminationSignal.onTerm(DenoiseHandler.STAGE, () -> Quarkus.asyncExit(0));
     InferenceDefaults.apply();
     DiffusionWorkerConfig.Diffusion settings = config.diffusion();
     EngineSettings engineSettings =

@@ -1,5 +1,6 @@
 package t2i.encoder;
 
+import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -20,6 +21,7 @@ import t2i.pipeline.stage.Closeables;
 import t2i.pipeline.stage.InferenceDefaults;
 import t2i.pipeline.stage.StageConnections;
 import t2i.pipeline.stage.StageLoops;
+import t2i.pipeline.stage.TerminationSignal;
 import t2i.pipeline.v1.TokenizedJob;
 import t2i.v1.JobState;
 
@@ -44,6 +46,7 @@ public class EncoderWorker {
   }
 
   void start(@Observes StartupEvent event) throws IOException {
+    TerminationSignal.onTerm(EncodeHandler.STAGE, () -> Quarkus.asyncExit(0));
     InferenceDefaults.apply();
     EncoderWorkerConfig.Encoder settings = config.encoder();
     ModelRegistry models =

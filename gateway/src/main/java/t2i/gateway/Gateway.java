@@ -2,6 +2,7 @@ package t2i.gateway;
 
 import grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus;
 import io.quarkus.grpc.runtime.health.GrpcHealthStorage;
+import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -21,6 +22,7 @@ import t2i.pipeline.kafka.KafkaClients;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.model.ModelRegistry;
 import t2i.pipeline.stage.StageConnections;
+import t2i.pipeline.stage.TerminationSignal;
 import t2i.v1.TextToImageGrpc;
 
 /**
@@ -52,6 +54,7 @@ public class Gateway {
   private final JobSweeper sweeper;
 
   Gateway(GatewayConfig config, Instance<GrpcHealthStorage> healthStorage) {
+    TerminationSignal.onTerm("gateway", () -> Quarkus.asyncExit(0));
     GatewayConfig.Gateway settings = config.gateway();
     this.apiKeys =
         settings.auth().enabled()

@@ -320,6 +320,16 @@ public final class LocalCluster implements AutoCloseable {
     supervisor.kill(name, true);
   }
 
+  /**
+   * Stops an instance in order (SIGTERM), as Kubernetes does, keeps it down until {@link #restart},
+   * and returns its exit status.
+   *
+   * @throws IllegalStateException if it is still running after {@code timeout}
+   */
+  public int terminate(String name, Duration timeout) throws InterruptedException {
+    return supervisor.terminate(name, timeout);
+  }
+
   /** Starts a held instance again under its name and waits until it is up. */
   public void restart(String name) throws IOException, InterruptedException {
     supervisor.release(name);
@@ -469,6 +479,16 @@ public final class LocalCluster implements AutoCloseable {
       Instance instance = instance(name);
       instance.held = hold;
       instance.process.kill();
+    }
+
+    int terminate(String name, Duration timeout) throws InterruptedException {
+      ServiceProcess process;
+      synchronized (this) {
+        Instance instance = instance(name);
+        instance.held = true;
+        process = instance.process;
+      }
+      return process.terminate(timeout);
     }
 
     synchronized void release(String name) throws IOException {

@@ -138,6 +138,20 @@ final class ServiceProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Asks the process to stop (SIGTERM) and waits for it.
+   *
+   * @return its exit status
+   * @throws IllegalStateException if it is still running after {@code timeout}
+   */
+  int terminate(Duration timeout) throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new IllegalStateException(name + " did not stop within " + timeout + " of SIGTERM");
+    }
+    return process.exitValue();
+  }
+
   /** The exit status, or "unknown" while it runs. */
   String exitStatus() {
     return process.isAlive() ? "unknown" : Integer.toString(process.exitValue());

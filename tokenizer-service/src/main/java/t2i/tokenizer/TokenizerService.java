@@ -1,5 +1,6 @@
 package t2i.tokenizer;
 
+import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,6 +16,7 @@ import t2i.pipeline.model.ModelRegistry;
 import t2i.pipeline.stage.Closeables;
 import t2i.pipeline.stage.StageConnections;
 import t2i.pipeline.stage.StageLoops;
+import t2i.pipeline.stage.TerminationSignal;
 import t2i.pipeline.v1.JobSubmitted;
 import t2i.v1.JobState;
 
@@ -36,6 +38,7 @@ public class TokenizerService {
   }
 
   void start(@Observes StartupEvent event) throws IOException {
+    TerminationSignal.onTerm(TokenizeHandler.STAGE, () -> Quarkus.asyncExit(0));
     Map<String, PromptTokenizer> tokenizers = new LinkedHashMap<>();
     ModelRegistry models =
         ModelRegistry.scan(config.models().dir(), config.models().defaultModel());

@@ -128,10 +128,16 @@ class FaultSuiteTest {
 
   /** Runs the load with the fault striking {@code after} the first job, and checks the outcome. */
   private static Row scenario(String name, Duration after, Fault fault) throws Exception {
-    return scenario(name, JOBS, PER_SECOND, after, fault);
+    return scenario(name, JOBS, PER_SECOND, TEMPLATE, after, fault);
   }
 
-  private static Row scenario(String name, int jobs, double perSecond, Duration after, Fault fault)
+  private static Row scenario(
+      String name,
+      int jobs,
+      double perSecond,
+      GenerateRequest template,
+      Duration after,
+      Fault fault)
       throws Exception {
     long began = System.nanoTime();
     AtomicLong faultOver = new AtomicLong();
@@ -327,12 +333,15 @@ class FaultSuiteTest {
   @Order(7)
   void aThirdDiffusionWorkerJoinsMidRun_andTakesJobs() throws Exception {
     String[] joined = new String[1];
+    // Larger jobs than elsewhere, so that work is still waiting when the worker is up.
+    GenerateRequest larger = TEMPLATE.toBuilder().setWidth(128).setHeight(128).setSteps(20).build();
     Row row =
         scenario(
             "a third diffusion-worker joins",
             300,
             10,
-            Duration.ofSeconds(2),
+            larger,
+            Duration.ofSeconds(1),
             () -> {
               joined[0] = cluster.services().addInstance(Service.DIFFUSION, Map.of());
             });
