@@ -29,7 +29,7 @@ public enum Service {
    * The part of the cluster's configuration this service reads: each service refuses to start on a
    * {@code t2i.*} key it does not know, such as another service's setting.
    */
-  Map<String, String> configOf(Map<String, String> all) {
+  public Map<String, String> configOf(Map<String, String> all) {
     Map<String, String> mine = new LinkedHashMap<>();
     all.forEach(
         (key, value) -> {

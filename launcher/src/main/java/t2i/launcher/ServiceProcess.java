@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * marker line (so the file tells every start of the instance apart). Owns the process: {@link
  * #close()} asks it to stop (SIGTERM, so it drains its work) and kills it if it does not.
  */
-final class ServiceProcess implements AutoCloseable {
+public final class ServiceProcess implements AutoCloseable {
 
   /** What Quarkus logs once an application is up. */
   private static final String STARTED = ") started in ";
@@ -66,6 +66,24 @@ final class ServiceProcess implements AutoCloseable {
       Map<String, String> config,
       List<String> jvmOptions)
       throws IOException {
+    return start(service, name, home, logDir, config, jvmOptions, List.of());
+  }
+
+  /**
+   * As above, started through {@code commandPrefix}: {@code ip netns exec HOST} runs the service on
+   * another network host of this machine.
+   *
+   * @throws IOException if its jar is missing (the checkout is not built) or it cannot start
+   */
+  public static ServiceProcess start(
+      Service service,
+      String name,
+      Path home,
+      Path logDir,
+      Map<String, String> config,
+      List<String> jvmOptions,
+      List<String> commandPrefix)
+      throws IOException {
     Path jar = service.jar(home);
     if (!Files.isRegularFile(jar)) {
       throw new IOException(
@@ -80,7 +98,7 @@ final class ServiceProcess implements AutoCloseable {
         java.nio.file.StandardOpenOption.CREATE,
         java.nio.file.StandardOpenOption.APPEND);
     long offset = Files.size(log);
-    List<String> command = new ArrayList<>();
+    List<String> command = new ArrayList<>(commandPrefix);
     command.add(javaExecutable());
     command.add("-Xmx" + service.maxHeap());
     // Small heaps on few cores: the serial collector costs least.
@@ -111,11 +129,11 @@ final class ServiceProcess implements AutoCloseable {
   }
 
   /** The instance's name: the module's, or the replica's. */
-  String name() {
+  public String name() {
     return name;
   }
 
-  Path log() {
+  public Path log() {
     return log;
   }
 
@@ -124,12 +142,12 @@ final class ServiceProcess implements AutoCloseable {
     process.destroy();
   }
 
-  boolean isAlive() {
+  public boolean isAlive() {
     return process.isAlive();
   }
 
   /** Kills the process at once (SIGKILL) and waits for it to be gone. */
-  void kill() {
+  public void kill() {
     process.destroyForcibly();
     try {
       process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -144,7 +162,7 @@ final class ServiceProcess implements AutoCloseable {
    * @return its exit status
    * @throws IllegalStateException if it is still running after {@code timeout}
    */
-  int terminate(Duration timeout) throws InterruptedException {
+  public int terminate(Duration timeout) throws InterruptedException {
     process.destroy();
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       throw new IllegalStateException(name + " did not stop within " + timeout + " of SIGTERM");
@@ -158,7 +176,7 @@ final class ServiceProcess implements AutoCloseable {
   }
 
   /** True once this start of the service has logged that it started; throws if it died instead. */
-  boolean isStarted() throws IOException {
+  public boolean isStarted() throws IOException {
     String output = thisStartsLog();
     if (output.contains(STARTED)) {
       return true;
@@ -177,7 +195,7 @@ final class ServiceProcess implements AutoCloseable {
   }
 
   /** The last lines of this start's log, for error reports. */
-  String logTail(int lines) {
+  public String logTail(int lines) {
     try {
       return tail(thisStartsLog(), lines);
     } catch (IOException e) {

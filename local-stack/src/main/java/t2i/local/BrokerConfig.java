@@ -18,7 +18,18 @@ final class BrokerConfig {
 
   static Properties properties(
       Path dataDir, int brokerPort, int controllerPort, int numPartitions, Duration startupBound) {
-    String host = FreePorts.LOOPBACK_HOST;
+    return properties(
+        FreePorts.LOOPBACK_HOST, dataDir, brokerPort, controllerPort, numPartitions, startupBound);
+  }
+
+  /** As above, listening on {@code host} (an address of this machine) instead of loopback. */
+  static Properties properties(
+      String host,
+      Path dataDir,
+      int brokerPort,
+      int controllerPort,
+      int numPartitions,
+      Duration startupBound) {
     Properties p = new Properties();
 
     p.setProperty("process.roles", "broker,controller");

@@ -27,13 +27,23 @@ public final class KafkaBrokerProcess implements AutoCloseable {
   private static final Duration STARTUP_TIMEOUT = Duration.ofMinutes(2);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
+  private final String host;
+  private final List<String> commandPrefix;
   private final Path dataDir;
   private final int brokerPort;
   private final int controllerPort;
   private final Path log;
   private Process process;
 
-  private KafkaBrokerProcess(Path dataDir, int brokerPort, int controllerPort, Path log) {
+  private KafkaBrokerProcess(
+      String host,
+      List<String> commandPrefix,
+      Path dataDir,
+      int brokerPort,
+      int controllerPort,
+      Path log) {
+    this.host = host;
+    this.commandPrefix = List.copyOf(commandPrefix);
     this.dataDir = dataDir;
     this.brokerPort = brokerPort;
     this.controllerPort = controllerPort;
@@ -47,20 +57,30 @@ public final class KafkaBrokerProcess implements AutoCloseable {
    * @param log where the broker's output goes (appended across restarts)
    */
   public static KafkaBrokerProcess start(Path dataDir, Path log) {
+    return start(dataDir, log, FreePorts.LOOPBACK_HOST, List.of());
+  }
+
+  /**
+   * As {@link #start(Path, Path)}, listening on {@code host}, and started through {@code
+   * commandPrefix} (e.g. {@code ip netns exec HOST}, to run it on another network host).
+   */
+  public static KafkaBrokerProcess start(
+      Path dataDir, Path log, String host, List<String> commandPrefix) {
     int[] ports;
     try {
       ports = FreePorts.pick(2);
     } catch (IOException e) {
       throw new StartupException("Could not pick ports for a Kafka broker", e);
     }
-    KafkaBrokerProcess broker = new KafkaBrokerProcess(dataDir, ports[0], ports[1], log);
+    KafkaBrokerProcess broker =
+        new KafkaBrokerProcess(host, commandPrefix, dataDir, ports[0], ports[1], log);
     broker.startAgain();
     return broker;
   }
 
   /** {@code host:port} of the broker, for {@code bootstrap.servers}; the same across restarts. */
   public String bootstrapServers() {
-    return FreePorts.LOOPBACK_HOST + ":" + brokerPort;
+    return host + ":" + brokerPort;
   }
 
   public synchronized boolean isRunning() {
@@ -74,6 +94,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     }
     Properties properties =
         BrokerConfig.properties(
+            host,
             dataDir,
             brokerPort,
             controllerPort,
@@ -87,7 +108,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         properties.store(out, "t2i test broker");
       }
       Files.createDirectories(log.toAbsolutePath().getParent());
-      List<String> command = new ArrayList<>();
+      List<String> command = new ArrayList<>(commandPrefix);
       command.add(ProcessHandle.current().info().command().orElse("java"));
       command.add("-Xmx512m");
       command.add("-XX:+UseSerialGC");

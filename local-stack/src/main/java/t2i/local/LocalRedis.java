@@ -47,6 +47,7 @@ public final class LocalRedis implements AutoCloseable {
   private static final int BIND_ATTEMPTS = 5;
 
   private final Process process;
+  private final String host;
   private final int port;
   private final RedisExecutable executable;
   private final Path workDir;
@@ -57,12 +58,14 @@ public final class LocalRedis implements AutoCloseable {
 
   private LocalRedis(
       Process process,
+      String host,
       int port,
       RedisExecutable executable,
       Path workDir,
       boolean ownsWorkDir,
       OutputTail output) {
     this.process = process;
+    this.host = host;
     this.port = port;
     this.executable = executable;
     this.workDir = workDir;
@@ -80,7 +83,7 @@ public final class LocalRedis implements AutoCloseable {
     } catch (IOException e) {
       throw new StartupException("Could not create a working directory for Redis", e);
     }
-    return start(dir, 0, true, RedisExecutable::findOnPath);
+    return start(dir, FreePorts.LOOPBACK_HOST, 0, List.of(), true, RedisExecutable::findOnPath);
   }
 
   /**
@@ -88,7 +91,8 @@ public final class LocalRedis implements AutoCloseable {
    * the directory: {@link #close()} leaves it in place.
    */
   public static LocalRedis start(Path workDir) {
-    return start(workDir, 0, false, RedisExecutable::findOnPath);
+    return start(
+        workDir, FreePorts.LOOPBACK_HOST, 0, List.of(), false, RedisExecutable::findOnPath);
   }
 
   /**
@@ -96,7 +100,16 @@ public final class LocalRedis implements AutoCloseable {
    * again on the same directory and port is the same server to its clients, with its data.
    */
   public static LocalRedis start(Path workDir, int port) {
-    return start(workDir, port, false, RedisExecutable::findOnPath);
+    return start(
+        workDir, FreePorts.LOOPBACK_HOST, port, List.of(), false, RedisExecutable::findOnPath);
+  }
+
+  /**
+   * As {@link #start(Path, int)}, listening on {@code host} (an address of this machine) and
+   * started through {@code commandPrefix} (e.g. {@code ip netns exec HOST}).
+   */
+  public static LocalRedis start(Path workDir, String host, int port, List<String> commandPrefix) {
+    return start(workDir, host, port, commandPrefix, false, RedisExecutable::findOnPath);
   }
 
   /**
@@ -105,14 +118,19 @@ public final class LocalRedis implements AutoCloseable {
    */
   static LocalRedis start(
       Path workDir, boolean ownsWorkDir, Function<String, Optional<Path>> pathLookup) {
-    return start(workDir, 0, ownsWorkDir, pathLookup);
+    return start(workDir, FreePorts.LOOPBACK_HOST, 0, List.of(), ownsWorkDir, pathLookup);
   }
 
   private static LocalRedis start(
-      Path workDir, int port, boolean ownsWorkDir, Function<String, Optional<Path>> pathLookup) {
+      Path workDir,
+      String host,
+      int port,
+      List<String> commandPrefix,
+      boolean ownsWorkDir,
+      Function<String, Optional<Path>> pathLookup) {
     Objects.requireNonNull(workDir, "workDir");
     try {
-      return launch(workDir, port, ownsWorkDir, pathLookup);
+      return launch(workDir, host, port, commandPrefix, ownsWorkDir, pathLookup);
     } catch (RuntimeException | Error e) {
       if (ownsWorkDir) {
         try {
@@ -127,7 +145,9 @@ public final class LocalRedis implements AutoCloseable {
 
   private static LocalRedis launch(
       Path workDir,
+      String host,
       int fixedPort,
+      List<String> commandPrefix,
       boolean ownsWorkDir,
       Function<String, Optional<Path>> pathLookup) {
     long startNanos = System.nanoTime();
@@ -146,7 +166,7 @@ public final class LocalRedis implements AutoCloseable {
       try {
         port = fixedPort > 0 ? fixedPort : FreePorts.pick(1)[0];
         process =
-            new ProcessBuilder(command(executable.path(), port, workDir))
+            new ProcessBuilder(command(commandPrefix, executable.path(), host, port, workDir))
                 .directory(workDir.toFile())
                 .redirectErrorStream(true)
                 .start();
@@ -154,9 +174,10 @@ public final class LocalRedis implements AutoCloseable {
         throw new StartupException("Could not run " + executable.path() + ": " + e.getMessage(), e);
       }
       OutputTail output = new OutputTail(process, "local-redis-" + port + "-output");
-      Optional<String> exitOutput = awaitPong(process, port, output, deadlineNanos);
+      Optional<String> exitOutput = awaitPong(process, host, port, output, deadlineNanos);
       if (exitOutput.isEmpty()) {
-        LocalRedis redis = new LocalRedis(process, port, executable, workDir, ownsWorkDir, output);
+        LocalRedis redis =
+            new LocalRedis(process, host, port, executable, workDir, ownsWorkDir, output);
         Runtime.getRuntime().addShutdownHook(redis.stopOnExit);
         LOG.infof(
             "Redis ready at %s in %d ms (%s)",
@@ -178,28 +199,33 @@ public final class LocalRedis implements AutoCloseable {
     }
   }
 
-  private static List<String> command(Path executable, int port, Path workDir) {
-    return List.of(
-        executable.toString(),
-        "--port",
-        Integer.toString(port),
-        "--bind",
-        FreePorts.LOOPBACK_HOST,
-        // No snapshots, but an append-only file fsynced every second: a restarted server keeps
-        // what it had, as t2i expects of production Redis.
-        "--save",
-        "",
-        "--appendonly",
-        "yes",
-        "--appendfsync",
-        "everysec",
-        "--dir",
-        workDir.toString(),
-        "--daemonize",
-        "no",
-        // Startup banners stay out of the logs; bind and config errors are warnings and stay in.
-        "--loglevel",
-        "warning");
+  private static List<String> command(
+      List<String> prefix, Path executable, String host, int port, Path workDir) {
+    List<String> command = new java.util.ArrayList<>(prefix);
+    command.addAll(
+        List.of(
+            executable.toString(),
+            "--port",
+            Integer.toString(port),
+            "--bind",
+            host,
+            // No snapshots, but an append-only file fsynced every second: a restarted server keeps
+            // what it had, as t2i expects of production Redis.
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--dir",
+            workDir.toString(),
+            "--daemonize",
+            "no",
+            // Startup banners stay out of the logs; bind and config errors are warnings and stay
+            // in.
+            "--loglevel",
+            "warning"));
+    return command;
   }
 
   /**
@@ -207,14 +233,14 @@ public final class LocalRedis implements AutoCloseable {
    * server's output when it exits first.
    */
   private static Optional<String> awaitPong(
-      Process process, int port, OutputTail output, long deadlineNanos) {
+      Process process, String host, int port, OutputTail output, long deadlineNanos) {
     try {
       while (true) {
         if (!process.isAlive()) {
           return Optional.of(output.awaitEnd());
         }
         // Checked alive again after the answer: a server that lost the port may still be exiting.
-        if (answersPing(port) && process.isAlive()) {
+        if (answersPing(host, port) && process.isAlive()) {
           return Optional.empty();
         }
         if (System.nanoTime() - deadlineNanos > 0) {
@@ -237,9 +263,9 @@ public final class LocalRedis implements AutoCloseable {
   }
 
   /** Sends an inline {@code PING} and expects the simple-string reply {@code +PONG}. */
-  private static boolean answersPing(int port) {
+  private static boolean answersPing(String host, int port) {
     try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress(FreePorts.LOOPBACK_HOST, port), 250);
+      socket.connect(new InetSocketAddress(host, port), 250);
       socket.setSoTimeout(1_000);
       socket.getOutputStream().write("PING\r\n".getBytes(US_ASCII));
       BufferedReader reply =
@@ -252,7 +278,7 @@ public final class LocalRedis implements AutoCloseable {
 
   /** {@code redis://127.0.0.1:PORT}. */
   public String url() {
-    return "redis://" + FreePorts.LOOPBACK_HOST + ":" + port;
+    return "redis://" + host + ":" + port;
   }
 
   public int port() {
