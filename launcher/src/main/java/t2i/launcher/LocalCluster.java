@@ -43,7 +43,8 @@ public final class LocalCluster implements AutoCloseable {
    * @param startTimeout how long the services may take to start
    * @param extraConfig more service configuration, e.g. {@code t2i.gateway.default-steps}
    * @param external an existing Kafka and Redis to use instead of starting them
-   * @param instances how many instances of each service to start (at least one of each)
+   * @param instances how many instances of each service to start (one of each unless given; a
+   *     worker may start with none, to be added later)
    */
   public record Options(
       Path home,
@@ -178,7 +179,7 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     int instancesOf(Service service) {
-      return Math.max(1, instances.getOrDefault(service, 1));
+      return Math.max(0, instances.getOrDefault(service, 1));
     }
   }
 
@@ -248,7 +249,7 @@ public final class LocalCluster implements AutoCloseable {
           if (service != Service.GATEWAY || i > 1) {
             own.remove("quarkus.grpc.server.port");
           }
-          supervisor.launch(service, name, own);
+          supervisor.launch(service, name, own, List.of());
           started.add(name);
         }
       }
@@ -288,16 +289,32 @@ public final class LocalCluster implements AutoCloseable {
    */
   public synchronized String addInstance(Service service, Map<String, String> extraConfig)
       throws IOException, InterruptedException {
+    return addInstance(service, extraConfig, List.of());
+  }
+
+  /**
+   * As {@link #addInstance(Service, Map)}, started through {@code commandPrefix} (e.g. {@code
+   * taskset -c 1} to pin it to a core).
+   */
+  public synchronized String addInstance(
+      Service service, Map<String, String> extraConfig, List<String> commandPrefix)
+      throws IOException, InterruptedException {
     Map<String, String> config = new LinkedHashMap<>(serviceConfig);
     config.remove("quarkus.grpc.server.port");
     config.putAll(extraConfig);
-    return add(service, config);
+    return add(service, config, commandPrefix);
   }
 
   private String add(Service service, Map<String, String> config)
       throws IOException, InterruptedException {
-    String name = service.module() + "-" + (supervisor.names(service).size() + 1);
-    supervisor.launch(service, name, config);
+    return add(service, config, List.of());
+  }
+
+  private String add(Service service, Map<String, String> config, List<String> commandPrefix)
+      throws IOException, InterruptedException {
+    int n = supervisor.names(service).size() + 1;
+    String name = n == 1 ? service.module() : service.module() + "-" + n;
+    supervisor.launch(service, name, config, commandPrefix);
     supervisor.awaitStarted(List.of(name), options.startTimeout());
     return name;
   }
@@ -344,6 +361,11 @@ public final class LocalCluster implements AutoCloseable {
   /** The log file of an instance; each start appends to it after a marker line. */
   public Path log(String name) {
     return supervisor.log(name);
+  }
+
+  /** CPU time an instance's current process has used (for benchmarks). */
+  public Duration cpuTime(String name) {
+    return supervisor.cpuTime(name);
   }
 
   /** How many times the supervisor has restarted services on its own. */
@@ -405,16 +427,19 @@ public final class LocalCluster implements AutoCloseable {
       final Service service;
       final String name;
       final Map<String, String> config;
+      final List<String> commandPrefix;
       ServiceProcess process;
       boolean held;
       long startedAtNanos;
       long restartAtNanos;
       Duration backoff = FIRST_BACKOFF;
 
-      Instance(Service service, String name, Map<String, String> config) {
+      Instance(
+          Service service, String name, Map<String, String> config, List<String> commandPrefix) {
         this.service = service;
         this.name = name;
         this.config = config;
+        this.commandPrefix = List.copyOf(commandPrefix);
       }
     }
 
@@ -429,13 +454,14 @@ public final class LocalCluster implements AutoCloseable {
       thread.start();
     }
 
-    synchronized void launch(Service service, String name, Map<String, String> clusterConfig)
+    synchronized void launch(
+        Service service, String name, Map<String, String> clusterConfig, List<String> prefix)
         throws IOException {
       Map<String, String> config = new LinkedHashMap<>(clusterConfig);
       // The instance's name is its stable identity in its consumer group (static membership).
       config.put("t2i.kafka.group-instance-id", name);
       config.put("quarkus.management.port", Integer.toString(freePort()));
-      Instance instance = new Instance(service, name, service.configOf(config));
+      Instance instance = new Instance(service, name, service.configOf(config), prefix);
       instances.put(name, instance);
       spawn(instance);
     }
@@ -443,7 +469,13 @@ public final class LocalCluster implements AutoCloseable {
     private void spawn(Instance instance) throws IOException {
       instance.process =
           ServiceProcess.start(
-              instance.service, instance.name, home, logDir, instance.config, List.of());
+              instance.service,
+              instance.name,
+              home,
+              logDir,
+              instance.config,
+              List.of(),
+              instance.commandPrefix);
       instance.startedAtNanos = System.nanoTime();
       instance.restartAtNanos = 0;
     }
@@ -461,6 +493,10 @@ public final class LocalCluster implements AutoCloseable {
 
     synchronized Path log(String name) {
       return instance(name).process.log();
+    }
+
+    synchronized Duration cpuTime(String name) {
+      return instance(name).process.cpuTime();
     }
 
     synchronized int restarts() {

@@ -170,6 +170,11 @@ public final class ServiceProcess implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** CPU time the process has used so far (zero where the platform does not tell). */
+  public Duration cpuTime() {
+    return process.info().totalCpuDuration().orElse(Duration.ZERO);
+  }
+
   /** The exit status, or "unknown" while it runs. */
   String exitStatus() {
     return process.isAlive() ? "unknown" : Integer.toString(process.exitValue());
