@@ -236,11 +236,12 @@ final class DenoisingEngine implements AutoCloseable {
     } catch (RuntimeException | Error e) {
       LOG.error("The denoising loop stopped unexpectedly; the worker must be restarted", e);
       broken = e;
+      // Told first, so that whoever hears of a failed job can rely on the process being ended.
+      onFatal.accept(e);
       StageFatalError fatal = new StageFatalError("the denoising loop died", e);
       active.forEach(job -> job.result.completeExceptionally(fatal));
       active.clear();
       pending.drain().forEach(job -> job.result.completeExceptionally(fatal));
-      onFatal.accept(e);
     } finally {
       RejectedExecutionException stopping =
           new RejectedExecutionException("the denoising engine stopped");
@@ -496,9 +497,9 @@ final class DenoisingEngine implements AutoCloseable {
     } catch (RuntimeException | Error e) {
       LOG.error("The decode loop stopped unexpectedly; the worker must be restarted", e);
       broken = e;
+      onFatal.accept(e);
       StageFatalError fatal = new StageFatalError("the decode loop died", e);
       decoding.forEach(job -> job.result.completeExceptionally(fatal));
-      onFatal.accept(e);
     } finally {
       RejectedExecutionException stopping =
           new RejectedExecutionException("the denoising engine stopped");
