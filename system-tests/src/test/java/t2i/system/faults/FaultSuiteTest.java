@@ -338,7 +338,8 @@ class FaultSuiteTest {
     Row row =
         scenario(
             "a third diffusion-worker joins",
-            300,
+            // Long enough to outlast the new worker's start on a loaded machine (up to 40 s).
+            500,
             10,
             larger,
             Duration.ofSeconds(1),

@@ -58,9 +58,14 @@ class MultiHostTest {
         unavailable.isEmpty(), () -> "separate hosts cannot be made here: " + unavailable.get());
     Directories.deleteRecursively(DIR);
     Files.createDirectories(LOGS);
-    hosts = NetworkHosts.create();
-    for (int host = 1; host <= 5; host++) {
-      hosts.add(host);
+    try {
+      hosts = NetworkHosts.create();
+      for (int host = 1; host <= 5; host++) {
+        hosts.add(host);
+      }
+    } catch (IOException e) {
+      // A sandbox may allow namespaces but not bridges or veth links.
+      assumeTrue(false, "separate hosts cannot be made here: " + e.getMessage());
     }
     broker =
         KafkaBrokerProcess.start(
