@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import t2i.pipeline.config.TopicNames;
-import t2i.pipeline.stage.StageLoops;
+import t2i.pipeline.stage.Stages;
 
 /**
  * The Helm chart, checked offline: Helm's own lint and template, every rendered object against the
@@ -150,7 +150,7 @@ class HelmChartTest {
       JsonNode scaled = chart.get("ScaledObject", "t2i-" + component.get(module));
       JsonNode kafka = scaled.path("spec").path("triggers").get(0).path("metadata");
       assertThat(kafka.path("consumerGroup").asText())
-          .isEqualTo(StageLoops.consumerGroup(service.stage()));
+          .isEqualTo(Stages.consumerGroup(service.stage()));
       assertThat(kafka.path("topic").asText())
           .isEqualTo(settings.getProperty(inputTopicSetting.get(module)))
           .isEqualTo(topicDefault.get(module));

@@ -1,6 +1,5 @@
 package t2i.diffusion;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -12,8 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
-import redis.clients.jedis.UnifiedJedis;
 import t2i.diffusion.image.PngEncoder;
+import t2i.pipeline.embedding.EmbeddingCache;
 import t2i.pipeline.failure.Failures;
 import t2i.pipeline.failure.InfrastructureUnavailable;
 import t2i.pipeline.failure.JobFailure;
@@ -55,7 +54,7 @@ final class DenoiseHandler implements JobHandler<EncodedJob> {
 
   private final Map<String, DiffusionModel> models;
   private final DenoisingEngine engine;
-  private final UnifiedJedis redis;
+  private final EmbeddingCache embeddings;
   private final JobTracker tracker;
   private final Publisher publisher;
   private final String tokenizedTopic;
@@ -69,7 +68,7 @@ final class DenoiseHandler implements JobHandler<EncodedJob> {
   DenoiseHandler(
       Map<String, DiffusionModel> models,
       DenoisingEngine engine,
-      UnifiedJedis redis,
+      EmbeddingCache embeddings,
       JobTracker tracker,
       Publisher publisher,
       String tokenizedTopic,
@@ -79,7 +78,7 @@ final class DenoiseHandler implements JobHandler<EncodedJob> {
       InstantSource clock) {
     this.models = Map.copyOf(models);
     this.engine = engine;
-    this.redis = redis;
+    this.embeddings = embeddings;
     this.tracker = tracker;
     this.publisher = publisher;
     this.tokenizedTopic = tokenizedTopic;
@@ -272,12 +271,11 @@ final class DenoiseHandler implements JobHandler<EncodedJob> {
   }
 
   private FloatTensor load(EmbeddingRef ref) {
-    byte[] bytes = redis.get(ref.getRedisKey().getBytes(StandardCharsets.UTF_8));
-    if (bytes == null) {
-      throw new EmbeddingMissing("embedding " + ref.getRedisKey() + " is gone from Redis");
-    }
     int[] shape = ref.getShapeList().stream().mapToInt(Integer::intValue).toArray();
-    return FloatTensor.fromBytes(shape, bytes);
+    return embeddings
+        .get(ref.getRedisKey(), shape)
+        .orElseThrow(
+            () -> new EmbeddingMissing("embedding " + ref.getRedisKey() + " is gone from Redis"));
   }
 
   /** An embedding that Redis no longer has: it restarted without its data, or evicted it. */

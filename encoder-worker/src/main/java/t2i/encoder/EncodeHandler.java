@@ -3,12 +3,14 @@ package t2i.encoder;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import t2i.pipeline.embedding.EmbeddingCache;
 import t2i.pipeline.failure.JobFailure;
 import t2i.pipeline.job.JobTracker;
 import t2i.pipeline.job.RedisKeys;
 import t2i.pipeline.kafka.Delivery;
 import t2i.pipeline.kafka.JobHandler;
 import t2i.pipeline.kafka.Publisher;
+import t2i.pipeline.stage.Stages;
 import t2i.pipeline.tensor.FloatTensor;
 import t2i.pipeline.v1.EmbeddingRef;
 import t2i.pipeline.v1.EncodedJob;
@@ -25,7 +27,7 @@ import t2i.v1.JobState;
  */
 final class EncodeHandler implements JobHandler<TokenizedJob> {
 
-  static final String STAGE = "encoder-worker";
+  static final String STAGE = Stages.ENCODER;
 
   private final Map<String, TextEncoder> encoders;
   private final EmbeddingCache cache;

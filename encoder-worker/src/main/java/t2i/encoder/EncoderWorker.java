@@ -5,8 +5,6 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.io.IOException;
-import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -17,18 +15,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.model.ModelRegistry;
-import t2i.pipeline.stage.Closeables;
 import t2i.pipeline.stage.InferenceDefaults;
-import t2i.pipeline.stage.StageConnections;
 import t2i.pipeline.stage.StageLoops;
-import t2i.pipeline.stage.TerminationSignal;
+import t2i.pipeline.stage.WorkerLifecycle;
 import t2i.pipeline.v1.TokenizedJob;
 import t2i.v1.JobState;
 
 /**
  * The encoder worker's lifecycle: loads every model's text encoder, connects, and consumes
- * tokenized jobs until shutdown. Owns the encoders, the executor, the connections and the consumer
- * threads, and closes them in reverse order.
+ * tokenized jobs until shutdown (see {@link WorkerLifecycle}, which owns the encoders, the
+ * executor, the connections and the consumer threads).
  */
 @ApplicationScoped
 public class EncoderWorker {
@@ -37,64 +33,81 @@ public class EncoderWorker {
 
   private final EncoderWorkerConfig config;
   private final Map<String, TextEncoder> encoders = new LinkedHashMap<>();
-  private ExecutorService executor;
-  private StageConnections connections;
-  private StageLoops loops;
+  private volatile WorkerLifecycle lifecycle;
 
   EncoderWorker(EncoderWorkerConfig config) {
     this.config = config;
   }
 
-  void start(@Observes StartupEvent event) throws IOException {
-    TerminationSignal.onTerm(EncodeHandler.STAGE, () -> Quarkus.asyncExit(0));
-    InferenceDefaults.apply();
+  void start(@Observes StartupEvent event) throws Exception {
     EncoderWorkerConfig.Encoder settings = config.encoder();
+    lifecycle =
+        WorkerLifecycle.start(
+            EncodeHandler.STAGE,
+            config.kafka(),
+            config.redis(),
+            () -> Quarkus.asyncExit(0),
+            this::loadEncoders,
+            (connections, parts) -> {
+              ExecutorService executor = parts.own(encoderThreads(settings));
+              EncodeHandler handler =
+                  new EncodeHandler(
+                      encoders,
+                      connections.embeddings(config.redis().embeddingRetention()),
+                      connections.tracker(),
+                      connections.publisher(),
+                      connections.topics().encoded(),
+                      executor);
+              return StageLoops.builder(
+                      connections,
+                      EncodeHandler.STAGE,
+                      connections.topics().tokenized(),
+                      TokenizedJob.parser(),
+                      TokenizedJob::getSpec)
+                  .state(JobState.ENCODING, true)
+                  // A diffusion worker that lost the embeddings asks for them again.
+                  .redo(TokenizedJob::getRedo)
+                  .handler(handler)
+                  .concurrency(settings.consumers(), settings.maxInFlight())
+                  .start();
+            });
+  }
+
+  private AutoCloseable loadEncoders() throws Exception {
+    InferenceDefaults.apply();
     ModelRegistry models =
         ModelRegistry.scan(config.models().dir(), config.models().defaultModel());
-    for (ModelDirectory model : models.all()) {
-      encoders.put(
-          model.name(),
-          TextEncoder.load(
-              model, config.engine().name(), config.engine().intraOpThreads(), settings.threads()));
+    AutoCloseable closeAll = () -> encoders.values().forEach(TextEncoder::close);
+    try {
+      for (ModelDirectory model : models.all()) {
+        encoders.put(
+            model.name(),
+            TextEncoder.load(
+                model,
+                config.engine().name(),
+                config.engine().intraOpThreads(),
+                config.encoder().threads()));
+      }
+    } catch (Exception | Error e) {
+      closeAll.close();
+      throw e;
     }
     LOG.infof("Loaded text encoders of %s on %s", encoders.keySet(), config.engine().name());
-    // Work waiting for a thread is bounded by what the consumers may have in flight.
+    return closeAll;
+  }
+
+  /** The encoder threads; work waiting for one is bounded by what the consumers may have. */
+  private static ExecutorService encoderThreads(EncoderWorkerConfig.Encoder settings) {
     int queued = settings.consumers() * settings.maxInFlight();
     AtomicInteger threadIndex = new AtomicInteger();
-    executor =
-        new ThreadPoolExecutor(
-            settings.threads(),
-            settings.threads(),
-            0,
-            TimeUnit.MILLISECONDS,
-            new ArrayBlockingQueue<>(queued),
-            r ->
-                Thread.ofPlatform()
-                    .name("text-encoder-" + threadIndex.getAndIncrement())
-                    .unstarted(r));
-    InstantSource clock = InstantSource.system();
-    connections = StageConnections.open(EncodeHandler.STAGE, config.kafka(), config.redis(), clock);
-    EncodeHandler handler =
-        new EncodeHandler(
-            encoders,
-            new EmbeddingCache(connections.redis(), config.redis().embeddingRetention()),
-            connections.tracker(),
-            connections.publisher(),
-            connections.topics().encoded(),
-            executor);
-    loops =
-        StageLoops.builder(
-                connections,
-                EncodeHandler.STAGE,
-                connections.topics().tokenized(),
-                TokenizedJob.parser(),
-                TokenizedJob::getSpec)
-            .state(JobState.ENCODING, true)
-            // A diffusion worker that lost the embeddings asks for them again.
-            .redo(TokenizedJob::getRedo)
-            .handler(handler)
-            .concurrency(settings.consumers(), settings.maxInFlight())
-            .start();
+    return new ThreadPoolExecutor(
+        settings.threads(),
+        settings.threads(),
+        0,
+        TimeUnit.MILLISECONDS,
+        new ArrayBlockingQueue<>(queued),
+        r ->
+            Thread.ofPlatform().name("text-encoder-" + threadIndex.getAndIncrement()).unstarted(r));
   }
 
   /** Text encoder runs since start, over all models; prompts found in the cache do not count. */
@@ -104,17 +117,20 @@ public class EncoderWorker {
 
   /** Whether the consumer loops run (liveness). */
   boolean isLive() {
-    return loops != null && loops.isAlive();
+    WorkerLifecycle running = lifecycle;
+    return running != null && running.isLive();
   }
 
   /** Whether the service takes new jobs: live, and Kafka and Redis answer (readiness). */
   boolean isReady() {
-    return isLive() && !loops.isWaitingForInfrastructure();
+    WorkerLifecycle running = lifecycle;
+    return running != null && running.isReady();
   }
 
   void stop(@Observes ShutdownEvent event) {
-    // The loops drain first, then the threads they fed, then the connections, then the models.
-    Closeables.closeInOrder(
-        loops, executor, connections, () -> encoders.values().forEach(TextEncoder::close));
+    WorkerLifecycle running = lifecycle;
+    if (running != null) {
+      running.close();
+    }
   }
 }

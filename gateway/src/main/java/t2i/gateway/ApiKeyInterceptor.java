@@ -6,8 +6,6 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import io.quarkus.grpc.GlobalInterceptor;
-import io.quarkus.grpc.runtime.Interceptors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.spi.Prioritized;
 import java.util.Locale;
@@ -24,7 +22,6 @@ import java.util.Set;
  * <p>Runs on the event loop, ahead of Quarkus' hand-over to worker threads: a refused call never
  * waits for a worker. Thread-safe.
  */
-@GlobalInterceptor
 @ApplicationScoped
 public class ApiKeyInterceptor implements ServerInterceptor, Prioritized {
 
@@ -50,7 +47,7 @@ public class ApiKeyInterceptor implements ServerInterceptor, Prioritized {
   @Override
   public int getPriority() {
     // Called before CallLimitInterceptor and Quarkus' blocking hand-over (lower priorities).
-    return Interceptors.BLOCKING_HANDLER + 2;
+    return TextToImageService.AUTHENTICATION_PRIORITY;
   }
 
   @Override

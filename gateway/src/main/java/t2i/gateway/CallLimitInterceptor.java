@@ -7,10 +7,9 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.StatusRuntimeException;
-import io.quarkus.grpc.GlobalInterceptor;
-import io.quarkus.grpc.runtime.Interceptors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.spi.Prioritized;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -22,7 +21,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * worker pool without a bound, so the bound is kept here, on the event loop, before that queue.
  * Health and reflection calls are never refused. Thread-safe.
  */
-@GlobalInterceptor
 @ApplicationScoped
 public class CallLimitInterceptor implements ServerInterceptor, Prioritized {
 
@@ -32,22 +30,30 @@ public class CallLimitInterceptor implements ServerInterceptor, Prioritized {
   private final int maxStreams;
   private final Duration retryAfter;
 
+  @Inject
   CallLimitInterceptor(GatewayConfig config) {
-    this.maxUnary = config.gateway().maxConcurrentCalls();
-    this.maxStreams = config.gateway().maxStreams();
+    this(
+        config.gateway().maxConcurrentCalls(),
+        config.gateway().maxStreams(),
+        config.gateway().quota().retryAfter());
+  }
+
+  CallLimitInterceptor(int maxUnary, int maxStreams, Duration retryAfter) {
     if (maxUnary < 1 || maxStreams < 1) {
       throw new IllegalArgumentException(
           "t2i.gateway.max-concurrent-calls and t2i.gateway.max-streams must be positive");
     }
+    this.maxUnary = maxUnary;
+    this.maxStreams = maxStreams;
     this.unary = new Semaphore(maxUnary);
     this.streams = new Semaphore(maxStreams);
-    this.retryAfter = config.gateway().quota().retryAfter();
+    this.retryAfter = retryAfter;
   }
 
   @Override
   public int getPriority() {
     // After authentication, before Quarkus' blocking hand-over.
-    return Interceptors.BLOCKING_HANDLER + 1;
+    return TextToImageService.CALL_LIMIT_PRIORITY;
   }
 
   @Override

@@ -1,12 +1,9 @@
 package t2i.gateway;
 
-import grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus;
-import io.quarkus.grpc.runtime.health.GrpcHealthStorage;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.inject.Instance;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -15,15 +12,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 import t2i.clip.prompt.PromptTokenizer;
 import t2i.pipeline.config.TopicNames;
+import t2i.pipeline.kafka.BroadcastListener;
 import t2i.pipeline.kafka.KafkaClients;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.model.ModelRegistry;
 import t2i.pipeline.stage.StageConnections;
 import t2i.pipeline.stage.TerminationSignal;
-import t2i.v1.TextToImageGrpc;
 
 /**
  * The gateway's parts and their lifecycle: API keys (checked first, so a misconfigured gateway
@@ -48,12 +49,21 @@ public class Gateway {
   private final JobViews views;
   private final JobWatchers watchers;
   private final BacklogMonitor backlog;
-  private final JobEventListener listener;
+  private final BroadcastListener listener;
   private final Thread listenerThread;
   private final DependencyHealth health;
   private final JobSweeper sweeper;
+  private volatile Consumer<Boolean> healthListener = serving -> {};
+  private volatile Boolean lastVerdict;
 
-  Gateway(GatewayConfig config, Instance<GrpcHealthStorage> healthStorage) {
+  /**
+   * Where streams read the job store, so the event thread only dispatches. Bounded by the streams:
+   * each has at most one read under way.
+   */
+  private final ExecutorService streamReads =
+      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("stream-read-", 0).factory());
+
+  Gateway(GatewayConfig config) {
     TerminationSignal.onTerm("gateway", () -> Quarkus.asyncExit(0));
     GatewayConfig.Gateway settings = config.gateway();
     this.apiKeys =
@@ -110,10 +120,10 @@ public class Gateway {
                   topics.jobs(),
                   settings.publishTimeout()),
               connections.store(),
-              new RequestIds(connections.redis()),
+              connections.requestIds(),
               new AdmissionControl(backlog, admission.maxQueuedJobs(), admission.retryAfter()),
               new TenantQuotas(
-                  connections.redis(),
+                  connections.tenantLedger(),
                   connections.store(),
                   settings.quota(),
                   settings.jobTimeout(),
@@ -134,15 +144,18 @@ public class Gateway {
       this.sweeper = startedSweeper;
       startedHealth =
           new DependencyHealth(
-              () -> "PONG".equals(connections.redis().ping()),
+              connections::redisReachable,
               backlog::kafkaReachable,
               this::listenerAlive,
-              serving -> report(healthStorage, serving),
+              serving -> {
+                lastVerdict = serving;
+                healthListener.accept(serving);
+              },
               settings.healthCheckInterval());
       this.health = startedHealth;
       // Last: from here on nothing can fail before the listener takes over its consumer.
       this.listener =
-          new JobEventListener(
+          JobEventListener.create(
               KafkaClients.broadcastConsumer(connections.endpoint(), "gateway-events"),
               topics.events(),
               watchers,
@@ -175,11 +188,12 @@ public class Gateway {
     return listenerThread != null && listenerThread.isAlive();
   }
 
-  private static void report(Instance<GrpcHealthStorage> storage, boolean serving) {
-    if (storage.isResolvable()) {
-      ServingStatus status = serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
-      storage.get().setStatus(GrpcHealthStorage.DEFAULT_SERVICE_NAME, status);
-      storage.get().setStatus(TextToImageGrpc.SERVICE_NAME, status);
+  /** From now on, tells {@code listener} after every health check whether this replica serves. */
+  void reportHealthTo(Consumer<Boolean> listener) {
+    this.healthListener = listener;
+    Boolean last = lastVerdict;
+    if (last != null) {
+      listener.accept(last);
     }
   }
 
@@ -212,6 +226,10 @@ public class Gateway {
     return watchers;
   }
 
+  Executor streamReads() {
+    return streamReads;
+  }
+
   StageConnections connections() {
     return connections;
   }
@@ -221,6 +239,7 @@ public class Gateway {
     health.close();
     sweeper.close();
     listener.close();
+    streamReads.shutdown();
     try {
       listenerThread.join(10_000);
     } catch (InterruptedException e) {

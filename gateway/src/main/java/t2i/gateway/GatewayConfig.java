@@ -8,6 +8,7 @@ import java.util.Optional;
 import t2i.pipeline.config.KafkaSettings;
 import t2i.pipeline.config.ModelSettings;
 import t2i.pipeline.config.RedisSettings;
+import t2i.pipeline.stage.Stages;
 
 /** Configuration of the gateway, under {@code t2i.*}. */
 @ConfigMapping(prefix = "t2i")
@@ -161,15 +162,15 @@ public interface GatewayConfig {
     Duration retryAfter();
 
     /** Consumer group of the tokenizer service, reading the jobs topic. */
-    @WithDefault("t2i-tokenizer-service")
+    @WithDefault(Stages.TOKENIZER_GROUP)
     String tokenizerGroup();
 
     /** Consumer group of the encoder workers, reading the tokenized topic. */
-    @WithDefault("t2i-encoder-worker")
+    @WithDefault(Stages.ENCODER_GROUP)
     String encoderGroup();
 
     /** Consumer group of the diffusion workers, reading the encoded topic. */
-    @WithDefault("t2i-diffusion-worker")
+    @WithDefault(Stages.DIFFUSION_GROUP)
     String diffusionGroup();
   }
 }

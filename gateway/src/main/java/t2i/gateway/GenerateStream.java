@@ -6,6 +6,12 @@ import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.BitSet;
 import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
 import t2i.pipeline.job.JobStore;
 import t2i.pipeline.job.JobView;
 import t2i.pipeline.v1.ImageReady;
@@ -22,10 +28,16 @@ import t2i.v1.Progress;
  * One client's Generate or WatchJob stream: turns the job's events into API events and sends them
  * as fast as the client reads (gRPC flow control). While the client is slow, consecutive progress
  * events collapse into the latest, so the queue holds at most the job's images, one progress event
- * and the completion. Thread-safe: events, the transport's ready callback and the periodic catch-up
- * may arrive on different threads; sending is serialized. Leaves the watchers as soon as it ends.
+ * and the completion. A Generate stream sends nothing before its {@link Accepted} event.
+ *
+ * <p>Thread-safe. Events and reconciliation arrive on the gateway's single event thread and only
+ * touch memory there: whatever needs a read from the job store (an image, the outcome, a catch-up)
+ * runs on {@code reads}, at most one task per stream at a time, so a slow store never holds up the
+ * other streams. Sending is serialized. Leaves the watchers as soon as it ends.
  */
 final class GenerateStream implements JobWatcher {
+
+  private static final Logger LOG = Logger.getLogger(GenerateStream.class);
 
   private final String jobId;
   private final long deadlineUnixMs;
@@ -34,10 +46,12 @@ final class GenerateStream implements JobWatcher {
   private final JobStore store;
   private final JobViews views;
   private final JobWatchers watchers;
+  private final Executor reads;
 
   private final Object lock = new Object();
   private final ArrayDeque<GenerateEvent> queue = new ArrayDeque<>();
   private final BitSet imagesQueued = new BitSet();
+  private boolean awaitingAccepted;
   private boolean lastQueuedIsProgress;
   private boolean completionQueued;
   private Status failure;
@@ -45,20 +59,38 @@ final class GenerateStream implements JobWatcher {
   private volatile JobState finishedAs;
   private volatile boolean done;
 
+  /** Images announced but not read yet; bounded by the job's image count. */
+  private final Queue<ImageReady> imagesToRead = new ConcurrentLinkedQueue<>();
+
+  private volatile boolean recordToRead;
+  private final AtomicInteger readRequests = new AtomicInteger();
+
+  /**
+   * @param startsWithAccepted true for Generate: nothing is sent before {@link #accepted}
+   * @param reads where the stream reads the job store, off the event thread
+   */
   GenerateStream(
       JobSpec spec,
+      boolean startsWithAccepted,
       ServerCallStreamObserver<GenerateEvent> observer,
       JobStore store,
       JobViews views,
       JobWatchers watchers,
+      Executor reads,
       InstantSource clock) {
     this.jobId = spec.getJobId();
     this.deadlineUnixMs = spec.getDeadlineUnixMs();
+    this.awaitingAccepted = startsWithAccepted;
     this.clock = clock;
     this.observer = observer;
     this.store = store;
     this.views = views;
     this.watchers = watchers;
+    this.reads = reads;
+  }
+
+  /** Starts taking the transport's callbacks; call once, before the stream watches its job. */
+  GenerateStream listen() {
     observer.setOnReadyHandler(this::drain);
     observer.setOnCancelHandler(
         () -> {
@@ -66,6 +98,7 @@ final class GenerateStream implements JobWatcher {
           // Frees the stream's place at once, not at the next reconciliation.
           watchers.remove(this);
         });
+    return this;
   }
 
   @Override
@@ -78,8 +111,15 @@ final class GenerateStream implements JobWatcher {
     return done;
   }
 
+  /** Sends the Accepted event first, then whatever arrived meanwhile. */
   void accepted(Accepted accepted) {
-    enqueue(GenerateEvent.newBuilder().setAccepted(accepted).build(), false);
+    synchronized (lock) {
+      if (queue.isEmpty()) {
+        lastQueuedIsProgress = false;
+      }
+      queue.addFirst(GenerateEvent.newBuilder().setAccepted(accepted).build());
+      awaitingAccepted = false;
+    }
     drain();
   }
 
@@ -95,11 +135,15 @@ final class GenerateStream implements JobWatcher {
               JobState.DENOISING,
               event.getStepProgress().getStep(),
               event.getStepProgress().getTotalSteps());
-      case IMAGE_READY -> image(event.getImageReady());
+      case IMAGE_READY -> {
+        imagesToRead.add(event.getImageReady());
+        requestReads();
+      }
       case FINISHED -> {
         // Remembered before the record is read: if the record is gone, the job still ended.
         finishedAs = event.getFinished().getState();
-        catchUp();
+        recordToRead = true;
+        requestReads();
       }
       default -> {}
     }
@@ -109,15 +153,15 @@ final class GenerateStream implements JobWatcher {
   @Override
   public void reconcile() {
     if (!done) {
-      catchUp();
-      drain();
+      recordToRead = true;
+      requestReads();
     }
   }
 
   /**
    * Starts a stream of a job that may have progressed already (WatchJob, a retried Generate): sends
    * the job's current state, then whatever the record holds. Call after the stream watches the job,
-   * so that nothing that happens meanwhile is missed.
+   * so that nothing that happens meanwhile is missed. Reads the store on the calling thread.
    */
   void start() {
     Optional<JobView> found = store.find(jobId);
@@ -133,11 +177,46 @@ final class GenerateStream implements JobWatcher {
     drain();
   }
 
-  /** Brings the stream level with the job's record: missing images, the outcome. */
-  private void catchUp() {
-    catchUp(store.find(jobId));
+  /** Runs the pending reads on {@code reads}, unless a run is already under way. */
+  private void requestReads() {
+    if (readRequests.getAndIncrement() != 0) {
+      return;
+    }
+    try {
+      reads.execute(this::runReads);
+    } catch (RejectedExecutionException e) {
+      // The gateway is shutting down: its streams end with it.
+      readRequests.set(0);
+    }
   }
 
+  private void runReads() {
+    int requests = readRequests.get();
+    while (true) {
+      if (!done) {
+        try {
+          ImageReady ready;
+          while ((ready = imagesToRead.poll()) != null) {
+            image(ready);
+          }
+          if (recordToRead) {
+            recordToRead = false;
+            catchUp(store.find(jobId));
+          }
+          drain();
+        } catch (RuntimeException e) {
+          // The next reconciliation reads the record again.
+          LOG.warnf(e, "Catching up job %s failed; will retry", jobId);
+        }
+      }
+      requests = readRequests.addAndGet(-requests);
+      if (requests == 0) {
+        return;
+      }
+    }
+  }
+
+  /** Brings the stream level with the job's record: missing images, the outcome. */
   private void catchUp(Optional<JobView> found) {
     if (found.isEmpty()) {
       if (finishedAs != null) {
@@ -158,14 +237,14 @@ final class GenerateStream implements JobWatcher {
       return;
     }
     JobView view = found.get();
-    if (view.state() == JobState.DENOISING && view.step() > lastStep) {
+    if (view.state() == JobState.DENOISING && view.step() > lastStep()) {
       progress(JobState.DENOISING, view.step(), view.totalSteps());
     }
     if (!view.isTerminal()) {
       return;
     }
     if (view.state() != JobState.SUCCEEDED) {
-      fail(terminalStatus(view));
+      fail(JobOutcomes.status(view));
       return;
     }
     for (ImageReady ready : view.images()) {
@@ -183,14 +262,10 @@ final class GenerateStream implements JobWatcher {
     }
   }
 
-  private static Status terminalStatus(JobView view) {
-    String reason = view.reason().isEmpty() ? "" : ": " + view.reason();
-    String job = "job " + view.spec().getJobId();
-    return switch (view.state()) {
-      case CANCELLED -> Status.CANCELLED.withDescription(job + " was cancelled" + reason);
-      case EXPIRED -> Status.DEADLINE_EXCEEDED.withDescription(job + " expired" + reason);
-      default -> Status.ABORTED.withDescription(job + " failed" + reason);
-    };
+  private int lastStep() {
+    synchronized (lock) {
+      return lastStep;
+    }
   }
 
   private void progress(JobState state, int step, int total) {
@@ -245,7 +320,7 @@ final class GenerateStream implements JobWatcher {
   /** Sends what the client can take now; closes the stream once everything is sent. */
   private void drain() {
     synchronized (lock) {
-      if (done) {
+      if (done || awaitingAccepted) {
         return;
       }
       while (!queue.isEmpty() && observer.isReady()) {

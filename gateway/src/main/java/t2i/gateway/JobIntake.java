@@ -9,6 +9,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import t2i.pipeline.job.JobStore;
 import t2i.pipeline.job.JobView;
+import t2i.pipeline.job.RequestIds;
 import t2i.pipeline.v1.JobSpec;
 import t2i.v1.GenerateRequest;
 

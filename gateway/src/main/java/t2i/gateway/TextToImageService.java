@@ -1,5 +1,6 @@
 package t2i.gateway;
 
+import grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus;
 import io.grpc.BindableService;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
@@ -7,7 +8,11 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
+import io.quarkus.grpc.RegisterInterceptor;
+import io.quarkus.grpc.runtime.Interceptors;
+import io.quarkus.grpc.runtime.health.GrpcHealthStorage;
 import io.smallrye.common.annotation.Blocking;
+import jakarta.enterprise.inject.Instance;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 import t2i.pipeline.failure.FailureKind;
@@ -33,16 +38,37 @@ import t2i.v1.WatchJobRequest;
  * The public gRPC API. Every call runs as the tenant its API key stands for ({@link
  * ApiKeyInterceptor}) and sees only that tenant's jobs. Calls block on Redis and on Kafka
  * acknowledgements, so they run on worker threads ({@code @Blocking}), never on the event loop.
+ *
+ * <p>The gateway's one adapter to Quarkus' gRPC runtime: it registers the service with its
+ * interceptors and reports the gateway's health to the standard gRPC health service. Everything
+ * else in the gateway speaks plain grpc-java.
  */
 @GrpcService
+@RegisterInterceptor(ApiKeyInterceptor.class)
+@RegisterInterceptor(CallLimitInterceptor.class)
 public class TextToImageService implements TextToImageGrpc.AsyncService, BindableService {
+
+  /** Authentication first, on the event loop, ahead of Quarkus' hand-over to worker threads. */
+  static final int AUTHENTICATION_PRIORITY = Interceptors.BLOCKING_HANDLER + 2;
+
+  /** Then the bound on calls, still before the hand-over's unbounded queue. */
+  static final int CALL_LIMIT_PRIORITY = Interceptors.BLOCKING_HANDLER + 1;
 
   private static final Logger LOG = Logger.getLogger(TextToImageService.class);
 
   private final Gateway gateway;
 
-  TextToImageService(Gateway gateway) {
+  TextToImageService(Gateway gateway, Instance<GrpcHealthStorage> healthStorage) {
     this.gateway = gateway;
+    gateway.reportHealthTo(serving -> report(healthStorage, serving));
+  }
+
+  private static void report(Instance<GrpcHealthStorage> storage, boolean serving) {
+    if (storage.isResolvable()) {
+      ServingStatus status = serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+      storage.get().setStatus(GrpcHealthStorage.DEFAULT_SERVICE_NAME, status);
+      storage.get().setStatus(TextToImageGrpc.SERVICE_NAME, status);
+    }
   }
 
   @Override
@@ -73,7 +99,7 @@ public class TextToImageService implements TextToImageGrpc.AsyncService, Bindabl
     JobSpec spec = fresh.spec();
     GenerateStream stream;
     try {
-      stream = watch(spec, responses);
+      stream = watch(spec, true, responses);
     } catch (RuntimeException e) {
       gateway.intake().abandon(fresh);
       throw e;
@@ -91,7 +117,7 @@ public class TextToImageService implements TextToImageGrpc.AsyncService, Bindabl
   private void streamExistingJob(
       JobIntake.Existing existing, StreamObserver<GenerateEvent> responses) {
     JobSpec spec = existing.job().spec();
-    GenerateStream stream = watch(spec, responses);
+    GenerateStream stream = watch(spec, true, responses);
     try {
       gateway.intake().publishIfNeeded(existing);
     } catch (RuntimeException e) {
@@ -150,7 +176,7 @@ public class TextToImageService implements TextToImageGrpc.AsyncService, Bindabl
   public void watchJob(WatchJobRequest request, StreamObserver<GenerateEvent> responses) {
     try {
       JobView view = gateway.jobs().find(CallScope.current().tenant(), request.getJobId());
-      watch(view.spec(), responses).start();
+      watch(view.spec(), false, responses).start();
     } catch (RuntimeException e) {
       responses.onError(toStatus(e));
     }
@@ -195,16 +221,24 @@ public class TextToImageService implements TextToImageGrpc.AsyncService, Bindabl
     }
   }
 
-  /** Opens a stream of a job's events on this call; it watches the job from now on. */
-  private GenerateStream watch(JobSpec spec, StreamObserver<GenerateEvent> responses) {
+  /**
+   * Opens a stream of a job's events on this call; it watches the job from now on.
+   *
+   * @param generate true for Generate, whose stream sends nothing before its Accepted event
+   */
+  private GenerateStream watch(
+      JobSpec spec, boolean generate, StreamObserver<GenerateEvent> responses) {
     GenerateStream stream =
         new GenerateStream(
-            spec,
-            (ServerCallStreamObserver<GenerateEvent>) responses,
-            gateway.connections().store(),
-            gateway.views(),
-            gateway.watchers(),
-            gateway.connections().clock());
+                spec,
+                generate,
+                (ServerCallStreamObserver<GenerateEvent>) responses,
+                gateway.connections().store(),
+                gateway.views(),
+                gateway.watchers(),
+                gateway.streamReads(),
+                gateway.connections().clock())
+            .listen();
     // Watch before anything can happen to the job, so that no event of it passes unseen.
     gateway.watchers().add(stream);
     return stream;

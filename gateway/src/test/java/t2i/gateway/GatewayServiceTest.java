@@ -146,7 +146,7 @@ class GatewayServiceTest {
 
     await().atMost(WAIT).until(stream::ended);
     Status status = Status.fromThrowable(stream.error.get());
-    assertThat(status.getCode()).isEqualTo(Status.Code.ABORTED);
+    assertThat(status.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
     assertThat(status.getDescription()).contains(jobId, "the model ran out of memory");
   }
 

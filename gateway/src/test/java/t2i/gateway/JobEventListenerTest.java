@@ -15,6 +15,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import t2i.pipeline.kafka.BroadcastListener;
 import t2i.pipeline.v1.JobEvent;
 
 /** The gateway's event listener outlives Kafka's failures: its streams depend on it. */
@@ -27,7 +28,7 @@ class JobEventListenerTest {
   private final JobWatchers watchers = new JobWatchers(10, Duration.ofSeconds(1));
   private final List<JobEvent> delivered = new CopyOnWriteArrayList<>();
   private Thread thread;
-  private JobEventListener listener;
+  private BroadcastListener listener;
 
   @AfterEach
   void stop() throws InterruptedException {
@@ -59,7 +60,7 @@ class JobEventListenerTest {
           @Override
           public void reconcile() {}
         });
-    listener = new JobEventListener(consumer, TOPIC, watchers, Duration.ofMinutes(1));
+    listener = JobEventListener.create(consumer, TOPIC, watchers, Duration.ofMinutes(1));
     listener.assignAll();
     thread = Thread.ofPlatform().name("listener-under-test").start(listener);
   }

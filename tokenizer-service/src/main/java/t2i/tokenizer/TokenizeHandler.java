@@ -11,6 +11,7 @@ import t2i.pipeline.job.JobTracker;
 import t2i.pipeline.kafka.Delivery;
 import t2i.pipeline.kafka.JobHandler;
 import t2i.pipeline.kafka.Publisher;
+import t2i.pipeline.stage.Stages;
 import t2i.pipeline.v1.JobSpec;
 import t2i.pipeline.v1.JobSubmitted;
 import t2i.pipeline.v1.PromptTokens;
@@ -27,7 +28,7 @@ import t2i.v1.JobState;
  */
 final class TokenizeHandler implements JobHandler<JobSubmitted> {
 
-  static final String STAGE = "tokenizer-service";
+  static final String STAGE = Stages.TOKENIZER;
 
   private final Map<String, PromptTokenizer> tokenizers;
   private final int maxChunks;

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.RetriableException;
 import redis.clients.jedis.exceptions.JedisBusyException;
@@ -26,7 +27,38 @@ public final class Failures {
   private static final List<String> REDIS_NOT_NOW =
       List.of("LOADING", "BUSY", "MASTERDOWN", "READONLY", "TRYAGAIN", "CLUSTERDOWN", "NOREPLICAS");
 
+  /** How the reason of a job that failed inside t2i starts (see {@link #internalError}). */
+  private static final String INTERNAL_ERROR = "Internal error in the ";
+
   private Failures() {}
+
+  /**
+   * The reason recorded on a job that failed inside t2i, not for anything of its own: submitting it
+   * again may succeed.
+   */
+  public static String internalError(String stage) {
+    return INTERNAL_ERROR
+        + stage
+        + "; the job was set aside for an operator. Submitting it again may succeed.";
+  }
+
+  /** Whether a FAILED job's reason says t2i failed ({@link #internalError}), not the job. */
+  public static boolean isInternalError(String reason) {
+    return reason.startsWith(INTERNAL_ERROR);
+  }
+
+  /** The dependency a failure came from, in words for a job's reason: Redis, Kafka or neither. */
+  public static String dependencyOf(Throwable failure) {
+    for (Throwable t = unwrap(failure); t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof JedisException) {
+        return "Redis";
+      }
+      if (t instanceof KafkaException) {
+        return "Kafka";
+      }
+    }
+    return "its dependencies";
+  }
 
   /** Classifies a failure, looking through the wrappers that futures add. */
   public static FailureKind classify(Throwable failure) {

@@ -1,16 +1,16 @@
-package t2i.gateway;
+package t2i.pipeline.job;
 
 import java.util.List;
 import java.util.Optional;
 import redis.clients.jedis.UnifiedJedis;
-import t2i.pipeline.job.RedisKeys;
 
 /**
  * Client-chosen request ids, per tenant, each standing for the one job it created. The claim is
- * written together with the job's record ({@code JobStore.create}), so a retry always finds the
- * job; this class reads claims and gives up stale ones. Thread-safe; does not own the Redis client.
+ * written together with the job's record ({@link JobStore#create(t2i.pipeline.v1.JobSpec,
+ * Optional)}), so a retry always finds the job; this class reads claims and gives up stale ones.
+ * Thread-safe; does not own the Redis client.
  */
-final class RequestIds {
+public final class RequestIds {
 
   private static final String RELEASE_SCRIPT =
       """
@@ -20,22 +20,22 @@ final class RequestIds {
 
   private final UnifiedJedis redis;
 
-  RequestIds(UnifiedJedis redis) {
+  public RequestIds(UnifiedJedis redis) {
     this.redis = redis;
   }
 
   /** The key that claims {@code requestId} for a tenant. */
-  static String key(String tenant, String requestId) {
+  public static String key(String tenant, String requestId) {
     return RedisKeys.requestId(tenant, requestId);
   }
 
   /** The job that holds the request id, if any. */
-  Optional<String> holder(String tenant, String requestId) {
+  public Optional<String> holder(String tenant, String requestId) {
     return Optional.ofNullable(redis.get(key(tenant, requestId)));
   }
 
   /** Gives up {@code jobId}'s claim, if it still holds it, so that a retry starts afresh. */
-  void release(String tenant, String requestId, String jobId) {
+  public void release(String tenant, String requestId, String jobId) {
     redis.eval(RELEASE_SCRIPT, List.of(key(tenant, requestId)), List.of(jobId));
   }
 }

@@ -12,8 +12,11 @@ import redis.clients.jedis.UnifiedJedis;
 import t2i.pipeline.config.KafkaSettings;
 import t2i.pipeline.config.RedisSettings;
 import t2i.pipeline.config.TopicNames;
+import t2i.pipeline.embedding.EmbeddingCache;
 import t2i.pipeline.job.JobStore;
 import t2i.pipeline.job.JobTracker;
+import t2i.pipeline.job.RequestIds;
+import t2i.pipeline.job.TenantLedger;
 import t2i.pipeline.kafka.KafkaClients;
 import t2i.pipeline.kafka.KafkaEndpoint;
 import t2i.pipeline.kafka.Publisher;
@@ -121,8 +124,24 @@ public final class StageConnections implements AutoCloseable {
     return publisher;
   }
 
-  public UnifiedJedis redis() {
-    return redis;
+  /** The prompt embeddings, kept {@code retention} after their last use. */
+  public EmbeddingCache embeddings(Duration retention) {
+    return new EmbeddingCache(redis, retention);
+  }
+
+  /** The tenants' request-id claims. */
+  public RequestIds requestIds() {
+    return new RequestIds(redis);
+  }
+
+  /** The tenants' jobs in flight and recent submissions. */
+  public TenantLedger tenantLedger() {
+    return new TenantLedger(redis);
+  }
+
+  /** Whether Redis answers a PING now. */
+  public boolean redisReachable() {
+    return "PONG".equals(redis.ping());
   }
 
   public JobStore store() {

@@ -46,11 +46,6 @@ public final class StageLoops implements AutoCloseable {
     this.threads = threads;
   }
 
-  /** The consumer group of a stage; the gateway measures each stage's backlog by it. */
-  public static String consumerGroup(String stage) {
-    return "t2i-" + stage;
-  }
-
   /** Starts describing a stage that reads {@code topic}. */
   public static <T> Builder<T> builder(
       StageConnections connections,
@@ -213,7 +208,7 @@ public final class StageLoops implements AutoCloseable {
                 .consumer(
                     KafkaClients.groupConsumer(
                         connections.endpoint(),
-                        consumerGroup(stage),
+                        Stages.consumerGroup(stage),
                         name,
                         Optional.of(instance + "-" + i),
                         kafka.sessionTimeout(),

@@ -11,8 +11,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.KafkaException;
-import redis.clients.jedis.exceptions.JedisException;
 import t2i.pipeline.failure.Failures;
 import t2i.pipeline.job.JobTracker;
 import t2i.pipeline.kafka.Delivery;
@@ -71,7 +69,7 @@ public final class StageOutcomes<T> implements FailureSink<T> {
         "The job's deadline passed while the "
             + stage
             + " waited for "
-            + dependency(lastFailure)
+            + Failures.dependencyOf(lastFailure)
             + " to answer; submit it again when the service has recovered");
   }
 
@@ -80,10 +78,7 @@ public final class StageOutcomes<T> implements FailureSink<T> {
       ConsumerRecord<String, byte[]> record, Optional<T> value, Throwable cause) {
     CompletableFuture<?> parked =
         publisher.send(deadLetterTopic, key(record), letter(record, cause));
-    String reason =
-        "Internal error in the "
-            + stage
-            + "; the job was set aside for an operator. Submitting it again may succeed.";
+    String reason = Failures.internalError(stage);
     if (value.isPresent()) {
       JobSpec spec = specOf.apply(value.get());
       return parked.thenCompose(ignored -> tracker.finish(spec, JobState.FAILED, reason));
@@ -119,18 +114,6 @@ public final class StageOutcomes<T> implements FailureSink<T> {
 
   private static String key(ConsumerRecord<String, byte[]> record) {
     return record.key() == null ? "" : truncate(record.key(), MAX_PARKED_KEY);
-  }
-
-  private static String dependency(Throwable failure) {
-    for (Throwable t = Failures.unwrap(failure); t != null; t = t.getCause()) {
-      if (t instanceof JedisException) {
-        return "Redis";
-      }
-      if (t instanceof KafkaException) {
-        return "Kafka";
-      }
-    }
-    return "its dependencies";
   }
 
   private static String truncate(String text, int max) {

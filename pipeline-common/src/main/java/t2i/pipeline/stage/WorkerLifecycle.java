@@ -1,0 +1,117 @@
+package t2i.pipeline.stage;
+
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import t2i.pipeline.config.KafkaSettings;
+import t2i.pipeline.config.RedisSettings;
+
+/**
+ * The one life of a worker process (tokenizer, encoder, diffusion): SIGTERM leads to an orderly
+ * exit from the start; the worker's models are loaded; Kafka and Redis are connected; the worker
+ * assembles its handler and the parts it needs from the connections, and its consumer loops start.
+ * On close, or when the start fails half-way, everything is closed in the reverse order of its
+ * dependencies: the loops first, so they drain, then the worker's parts, then the connections, then
+ * the models. Owns all of them.
+ */
+public final class WorkerLifecycle implements AutoCloseable {
+
+  /** Loads a worker's models; returns what closes them. */
+  @FunctionalInterface
+  public interface ModelLoader {
+    AutoCloseable load() throws Exception;
+  }
+
+  /** Builds a worker's loops from its connections; registers what it opens with {@code parts}. */
+  @FunctionalInterface
+  public interface Assembly {
+    StageLoops start(StageConnections connections, Parts parts) throws Exception;
+  }
+
+  /** What a worker opens while it assembles, and what else its liveness depends on. */
+  public static final class Parts {
+    private final List<AutoCloseable> owned = new ArrayList<>();
+    private final List<BooleanSupplier> liveChecks = new ArrayList<>();
+
+    private Parts() {}
+
+    /** Closes {@code part} after the loops, in the order the parts were added. */
+    public <C extends AutoCloseable> C own(C part) {
+      owned.add(part);
+      return part;
+    }
+
+    /** The worker is live only while {@code check} holds too (an engine's threads, say). */
+    public void liveWhile(BooleanSupplier check) {
+      liveChecks.add(check);
+    }
+  }
+
+  private final AutoCloseable models;
+  private final StageConnections connections;
+  private final Parts parts;
+  private final StageLoops loops;
+
+  private WorkerLifecycle(
+      AutoCloseable models, StageConnections connections, Parts parts, StageLoops loops) {
+    this.models = models;
+    this.connections = connections;
+    this.parts = parts;
+    this.loops = loops;
+  }
+
+  /**
+   * Starts a worker.
+   *
+   * @param stage the stage's name, as in logs and consumer groups
+   * @param orderlyExit what SIGTERM does (Quarkus' exit, so shutdown observers run)
+   * @throws Exception whatever loading, connecting or the assembly threw, after closing all of it
+   */
+  public static WorkerLifecycle start(
+      String stage,
+      KafkaSettings kafka,
+      RedisSettings redis,
+      Runnable orderlyExit,
+      ModelLoader models,
+      Assembly assembly)
+      throws Exception {
+    TerminationSignal.onTerm(stage, orderlyExit);
+    AutoCloseable loaded = models.load();
+    StageConnections connections = null;
+    Parts parts = new Parts();
+    try {
+      connections = StageConnections.open(stage, kafka, redis, InstantSource.system());
+      StageLoops loops = assembly.start(connections, parts);
+      return new WorkerLifecycle(loaded, connections, parts, loops);
+    } catch (Exception | Error e) {
+      closeInOrder(null, parts, connections, loaded);
+      throw e;
+    }
+  }
+
+  /** Whether the consumer loops, and whatever else the worker named, run (liveness). */
+  public boolean isLive() {
+    return loops.isAlive() && parts.liveChecks.stream().allMatch(BooleanSupplier::getAsBoolean);
+  }
+
+  /** Whether the worker takes new jobs: live, and Kafka and Redis answer (readiness). */
+  public boolean isReady() {
+    return isLive() && !loops.isWaitingForInfrastructure();
+  }
+
+  @Override
+  public void close() {
+    closeInOrder(loops, parts, connections, models);
+  }
+
+  private static void closeInOrder(
+      StageLoops loops, Parts parts, StageConnections connections, AutoCloseable models) {
+    List<AutoCloseable> order = new ArrayList<>();
+    order.add(loops);
+    order.addAll(parts.owned);
+    order.add(connections);
+    order.add(models);
+    Closeables.closeInOrder(order.toArray(AutoCloseable[]::new));
+  }
+}

@@ -1,0 +1,176 @@
+package t2i.system;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The layering the code promises, checked on the compiled classes of every module: services are
+ * independent of each other and reach Redis, Kafka's poll loop and Quarkus' gRPC runtime only
+ * through the parts made for it.
+ */
+class LayeringTest {
+
+  /** The service packages; each is one deployable process. */
+  private static final List<String> SERVICES =
+      List.of("t2i.gateway", "t2i.tokenizer", "t2i.encoder", "t2i.diffusion");
+
+  /** Modules whose main classes make up the system, and the system tests themselves. */
+  private static final List<String> CLASS_DIRS =
+      List.of(
+          "pipeline-common/target/classes",
+          "clip-tokenizer/target/classes",
+          "gateway/target/classes",
+          "tokenizer-service/target/classes",
+          "encoder-worker/target/classes",
+          "diffusion-worker/target/classes",
+          "client/target/classes",
+          "launcher/target/classes",
+          "local-stack/target/classes",
+          "system-tests/target/test-classes");
+
+  private static JavaClasses classes;
+
+  @BeforeAll
+  static void importClasses() {
+    Path root = Path.of(System.getProperty("repo.root"));
+    List<Path> dirs = CLASS_DIRS.stream().map(root::resolve).toList();
+    assertThat(dirs).as("every module is compiled").allMatch(Files::isDirectory);
+    classes = new ClassFileImporter().importPaths(dirs);
+    assertThat(classes.containPackage("t2i.diffusion")).isTrue();
+  }
+
+  private static String[] packagesOf(Stream<String> names) {
+    return names.map(name -> name + "..").toArray(String[]::new);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"t2i.gateway", "t2i.tokenizer", "t2i.encoder", "t2i.diffusion"})
+  void aService_neverImportsAnotherService_norTheLauncherOrTestTools(String service) {
+    noClasses()
+        .that()
+        .resideInAPackage(service + "..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            packagesOf(
+                Stream.concat(
+                    SERVICES.stream().filter(s -> !s.equals(service)),
+                    Stream.of("t2i.launcher", "t2i.client", "t2i.local", "t2i.system"))))
+        .check(classes);
+  }
+
+  @Test
+  void theSharedLibraries_neverImportAService() {
+    noClasses()
+        .that()
+        .resideInAnyPackage("t2i.pipeline..", "t2i.clip..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            packagesOf(Stream.concat(SERVICES.stream(), Stream.of("t2i.launcher", "t2i.local"))))
+        .check(classes);
+  }
+
+  @Test
+  void theLauncherAndTheSystemTests_useServicesOnlyAsProcesses() {
+    noClasses()
+        .that()
+        .resideInAnyPackage("t2i.launcher..", "t2i.system..", "t2i.client..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(packagesOf(SERVICES.stream()))
+        .check(classes);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "t2i.gateway.Gateway",
+        "t2i.tokenizer.TokenizerService",
+        "t2i.encoder.EncoderWorker",
+        "t2i.diffusion.DiffusionWorker"
+      })
+  void noServiceClass_isOnTheSystemTestsClassPath(String serviceClass) {
+    Path compiled =
+        Path.of(System.getProperty("repo.root"))
+            .resolve(
+                switch (serviceClass.split("\\.")[1]) {
+                  case "gateway" -> "gateway";
+                  case "tokenizer" -> "tokenizer-service";
+                  case "encoder" -> "encoder-worker";
+                  default -> "diffusion-worker";
+                })
+            .resolve("target/classes")
+            .resolve(serviceClass.replace('.', '/') + ".class");
+    assertThat(compiled).as("the class this test looks for exists").isRegularFile();
+    assertThatThrownBy(() -> Class.forName(serviceClass))
+        .isInstanceOf(ClassNotFoundException.class);
+  }
+
+  @Test
+  void onlyTheJobStoreAndTheEmbeddingCache_touchRedis() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackages("t2i.pipeline.job..", "t2i.pipeline.embedding..", "t2i.local..")
+        // Opens the one client a process has, and names Redis' exceptions.
+        .and()
+        .doNotHaveFullyQualifiedName("t2i.pipeline.stage.StageConnections")
+        .and()
+        .doNotHaveFullyQualifiedName("t2i.pipeline.failure.Failures")
+        .and()
+        .resideOutsideOfPackage("t2i.system..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("redis.clients..")
+        .check(classes);
+  }
+
+  @Test
+  void onlyOneAdapter_touchesQuarkusGrpcRuntime() {
+    String adapter = "t2i.gateway.TextToImageService";
+    noClasses()
+        .that()
+        .resideInAPackage("t2i..")
+        .and()
+        .doNotHaveFullyQualifiedName(adapter)
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("io.quarkus.grpc..")
+        .check(classes);
+    classes()
+        .that()
+        .haveFullyQualifiedName(adapter)
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("io.quarkus.grpc..")
+        .check(classes);
+  }
+
+  @Test
+  void theKafkaPollLoops_stayInTheSharedLibrary() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackages("t2i.pipeline.kafka..", "t2i.local..", "t2i.system..")
+        .should()
+        .callMethod(Consumer.class, "poll", Duration.class)
+        .orShould()
+        .callMethod(KafkaConsumer.class, "poll", Duration.class)
+        .check(classes);
+  }
+}
