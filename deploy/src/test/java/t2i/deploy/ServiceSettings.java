@@ -94,7 +94,8 @@ record ServiceSettings(String module, Class<?> configMapping, Class<?> stageHand
         || type == Duration.class
         || type == Path.class
         || Number.class.isAssignableFrom(type)
-        || type == Boolean.class;
+        || type == Boolean.class
+        || type.isEnum();
   }
 
   private static String kebab(String camel) {

@@ -2,7 +2,10 @@ package t2i.diffusion;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import jakarta.validation.constraints.Min;
 import java.time.Duration;
+import org.hibernate.validator.constraints.time.DurationMin;
+import t2i.pipeline.config.EngineName;
 import t2i.pipeline.config.KafkaSettings;
 import t2i.pipeline.config.ModelSettings;
 import t2i.pipeline.config.RedisSettings;
@@ -24,6 +27,7 @@ public interface DiffusionWorkerConfig {
   interface Diffusion {
     /** Kafka consumers (threads) in this process. */
     @WithDefault("1")
+    @Min(1)
     int consumers();
 
     /**
@@ -31,6 +35,7 @@ public interface DiffusionWorkerConfig {
      * to join the batch. Keep it above max-batch-rows so that the batch can stay full.
      */
     @WithDefault("16")
+    @Min(1)
     int maxInFlight();
 
     /**
@@ -38,22 +43,27 @@ public interface DiffusionWorkerConfig {
      * the device better and need more memory.
      */
     @WithDefault("8")
+    @Min(1)
     int maxBatchRows();
 
     /** How long an idle worker waits for more jobs to batch with a first one. */
     @WithDefault("PT0.02S")
+    @DurationMin(millis = 0, message = "must not be negative, was ${validatedValue}")
     Duration batchWait();
 
     /** How often running jobs are checked for cancellation, between denoising steps. */
     @WithDefault("PT0.05S")
+    @DurationMin(millis = 1, message = "must be at least 1ms, was ${validatedValue}")
     Duration cancelCheckInterval();
 
     /** Finished jobs waiting for the VAE decoder before the UNet loop waits for it. */
     @WithDefault("4")
+    @Min(1)
     int decodeQueue();
 
     /** Least time between two progress events of one job; the last step is always reported. */
     @WithDefault("PT0.25S")
+    @DurationMin(millis = 0, message = "must not be negative, was ${validatedValue}")
     Duration progressInterval();
   }
 
@@ -61,10 +71,11 @@ public interface DiffusionWorkerConfig {
   interface Engine {
     /** {@code OnnxRuntime} (CPU) or {@code TensorRT} (NVIDIA GPU). */
     @WithDefault("OnnxRuntime")
-    String name();
+    EngineName name();
 
     /** ONNX Runtime intra-op threads per model; 0 means one per available core. */
     @WithDefault("0")
+    @Min(0)
     int intraOpThreads();
 
     /**

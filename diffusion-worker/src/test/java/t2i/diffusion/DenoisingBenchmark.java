@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import t2i.diffusion.engine.EngineSettings;
 import t2i.diffusion.image.PngEncoder;
+import t2i.pipeline.config.EngineName;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.model.OnnxSignature;
 import t2i.pipeline.stage.InferenceDefaults;
@@ -62,7 +63,7 @@ public final class DenoisingBenchmark {
                 .get(2)
                 .size();
     try (DiffusionModel model =
-        DiffusionModel.load(directory, new EngineSettings("OnnxRuntime", 0, spinning))) {
+        DiffusionModel.load(directory, new EngineSettings(EngineName.OnnxRuntime, 0, spinning))) {
       System.out.printf(
           Locale.ROOT,
           "model %s, %dx%d, %d steps, guidance 7.5, ONNX Runtime threads spinning: %s, %d cores,"

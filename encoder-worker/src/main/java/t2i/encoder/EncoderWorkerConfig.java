@@ -2,6 +2,8 @@ package t2i.encoder;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import jakarta.validation.constraints.Min;
+import t2i.pipeline.config.EngineName;
 import t2i.pipeline.config.KafkaSettings;
 import t2i.pipeline.config.ModelSettings;
 import t2i.pipeline.config.RedisSettings;
@@ -23,14 +25,17 @@ public interface EncoderWorkerConfig {
   interface Encoder {
     /** Kafka consumers (threads) in this process. */
     @WithDefault("1")
+    @Min(1)
     int consumers();
 
     /** Jobs each consumer works on at once. */
     @WithDefault("16")
+    @Min(1)
     int maxInFlight();
 
     /** Threads running the text encoder, each with its own predictor. */
     @WithDefault("1")
+    @Min(1)
     int threads();
   }
 
@@ -38,10 +43,11 @@ public interface EncoderWorkerConfig {
   interface Engine {
     /** {@code OnnxRuntime} (CPU) or {@code TensorRT} (NVIDIA GPU). */
     @WithDefault("OnnxRuntime")
-    String name();
+    EngineName name();
 
     /** ONNX Runtime intra-op threads per predictor; 0 means one per available core. */
     @WithDefault("0")
+    @Min(0)
     int intraOpThreads();
   }
 }

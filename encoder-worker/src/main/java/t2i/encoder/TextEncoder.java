@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import t2i.pipeline.config.EngineName;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.model.OnnxSignature;
 import t2i.pipeline.model.OnnxSignature.ElementType;
@@ -69,7 +70,7 @@ final class TextEncoder implements AutoCloseable {
     this.engineOptions = engineOptions;
   }
 
-  static TextEncoder load(ModelDirectory dir, String engine, int intraOpThreads, int predictors)
+  static TextEncoder load(ModelDirectory dir, EngineName engine, int intraOpThreads, int predictors)
       throws IOException {
     return load(dir.textEncoder(), dir.name(), engine, intraOpThreads, predictors);
   }
@@ -82,7 +83,7 @@ final class TextEncoder implements AutoCloseable {
    * @throws IllegalArgumentException if it lacks {@code input_ids} or {@code last_hidden_state}
    */
   static TextEncoder load(
-      Path onnxFile, String modelName, String engine, int intraOpThreads, int predictors)
+      Path onnxFile, String modelName, EngineName engine, int intraOpThreads, int predictors)
       throws IOException {
     OnnxSignature signature = OnnxSignature.read(onnxFile);
     TensorSpec ids = signature.requireInput(INPUT_IDS, onnxFile);
@@ -100,10 +101,12 @@ final class TextEncoder implements AutoCloseable {
                 + "', but a Stable Diffusion text encoder takes only input_ids");
       }
     }
-    boolean onnxRuntime = engine.equals("OnnxRuntime");
+    boolean onnxRuntime = engine == EngineName.OnnxRuntime;
     Model model =
         Model.newInstance(
-            modelName + "-text-encoder", onnxRuntime ? Device.cpu() : Device.gpu(), engine);
+            modelName + "-text-encoder",
+            onnxRuntime ? Device.cpu() : Device.gpu(),
+            engine.djlName());
     SessionOptions session = null;
     try {
       Map<String, Object> options = new HashMap<>();

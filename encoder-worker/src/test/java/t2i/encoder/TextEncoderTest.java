@@ -11,6 +11,7 @@ import java.util.Arrays;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import t2i.pipeline.config.EngineName;
 import t2i.pipeline.model.OnnxSignature;
 import t2i.pipeline.model.OnnxSignature.ElementType;
 import t2i.pipeline.stage.InferenceDefaults;
@@ -19,7 +20,7 @@ import t2i.pipeline.tensor.FloatTensor;
 /** The text encoder loader and runner on the tiny random model and its export variants. */
 class TextEncoderTest {
 
-  private static final String ENGINE = "OnnxRuntime";
+  private static final EngineName ENGINE = EngineName.OnnxRuntime;
 
   /** float32 results of the same graph in ONNX Runtime and torch differ in the last few bits. */
   private static final float TORCH_TOLERANCE = 1e-4f;

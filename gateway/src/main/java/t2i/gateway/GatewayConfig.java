@@ -2,9 +2,13 @@ package t2i.gateway;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.hibernate.validator.constraints.time.DurationMin;
 import t2i.pipeline.config.KafkaSettings;
 import t2i.pipeline.config.ModelSettings;
 import t2i.pipeline.config.RedisSettings;
@@ -25,34 +29,46 @@ public interface GatewayConfig {
   interface Gateway {
     /** Largest accepted image width in pixels. */
     @WithDefault("2048")
+    @Min(8)
+    @Max(8192)
     int maxWidth();
 
     /** Largest accepted image height in pixels. */
     @WithDefault("2048")
+    @Min(8)
+    @Max(8192)
     int maxHeight();
 
     /** Most denoising steps a request may ask for. */
     @WithDefault("150")
+    @Min(1)
+    @Max(1000)
     int maxSteps();
 
     /** Most images one request may ask for. */
     @WithDefault("8")
+    @Min(1)
+    @Max(64)
     int maxCount();
 
     /** Longest accepted prompt or negative prompt, in characters. */
     @WithDefault("20000")
+    @Min(1)
     int maxPromptChars();
 
     /** Largest accepted guidance scale: far beyond this images only saturate. */
     @WithDefault("100")
+    @DecimalMin("1")
     float maxGuidanceScale();
 
     /** Steps when a request leaves them unset. */
     @WithDefault("25")
+    @Min(1)
     int defaultSteps();
 
     /** Guidance scale when a request leaves it unset. */
     @WithDefault("7.5")
+    @DecimalMin("1")
     float defaultGuidanceScale();
 
     /**
@@ -60,10 +76,12 @@ public interface GatewayConfig {
      * an earlier deadline gives its job that deadline instead.
      */
     @WithDefault("PT10M")
+    @DurationMin(seconds = 1, message = "must be at least 1 second, was ${validatedValue}")
     Duration jobTimeout();
 
     /** Most Generate and WatchJob streams this replica serves at once. */
     @WithDefault("1000")
+    @Min(1)
     int maxStreams();
 
     /**
@@ -71,14 +89,17 @@ public interface GatewayConfig {
      * are refused at once instead of waiting in an unbounded queue for a worker thread.
      */
     @WithDefault("256")
+    @Min(1)
     int maxConcurrentCalls();
 
     /** How long Submit and Generate wait for Kafka to acknowledge a new job. */
     @WithDefault("PT30S")
+    @DurationMin(millis = 100, message = "must be at least 100ms, was ${validatedValue}")
     Duration publishTimeout();
 
     /** How often each open stream catches up from its job's record, in case it missed an event. */
     @WithDefault("PT2S")
+    @DurationMin(millis = 10, message = "must be at least 10ms, was ${validatedValue}")
     Duration reconcileInterval();
 
     /**
@@ -86,6 +107,7 @@ public interface GatewayConfig {
      * never queued, or left by stages that were away), to end them.
      */
     @WithDefault("PT5S")
+    @DurationMin(millis = 100, message = "must be at least 100ms, was ${validatedValue}")
     Duration sweepInterval();
 
     /**
@@ -93,10 +115,12 @@ public interface GatewayConfig {
      * ends it EXPIRED.
      */
     @WithDefault("PT30S")
+    @DurationMin(millis = 0, message = "must not be negative, was ${validatedValue}")
     Duration expiryGrace();
 
     /** How often the gateway checks that Kafka and Redis answer, for the gRPC health service. */
     @WithDefault("PT2S")
+    @DurationMin(millis = 10, message = "must be at least 10ms, was ${validatedValue}")
     Duration healthCheckInterval();
 
     Auth auth();
@@ -126,14 +150,17 @@ public interface GatewayConfig {
   interface Quota {
     /** Most jobs of one tenant that may be queued or running at once. */
     @WithDefault("16")
+    @Min(1)
     int maxJobsInFlight();
 
     /** Most jobs one tenant may submit per {@link #submissionWindow()}. */
     @WithDefault("120")
+    @Min(1)
     int maxSubmissions();
 
     /** The fixed window over which {@link #maxSubmissions()} counts. */
     @WithDefault("PT1M")
+    @DurationMin(millis = 1, message = "must be at least 1ms, was ${validatedValue}")
     Duration submissionWindow();
 
     /**
@@ -141,6 +168,7 @@ public interface GatewayConfig {
      * concurrent calls).
      */
     @WithDefault("PT5S")
+    @DurationMin(millis = 1, message = "must be at least 1ms, was ${validatedValue}")
     Duration retryAfter();
   }
 
@@ -151,14 +179,17 @@ public interface GatewayConfig {
      * tokenizer, the encoder or the diffusion workers); at this many, new jobs are refused.
      */
     @WithDefault("1000")
+    @Min(1)
     long maxQueuedJobs();
 
     /** How often the consumer lag behind the job topics is measured (in the background). */
     @WithDefault("PT1S")
+    @DurationMin(millis = 10, message = "must be at least 10ms, was ${validatedValue}")
     Duration refreshInterval();
 
     /** The retry hint sent with an admission refusal. */
     @WithDefault("PT5S")
+    @DurationMin(millis = 1, message = "must be at least 1ms, was ${validatedValue}")
     Duration retryAfter();
 
     /** Consumer group of the tokenizer service, reading the jobs topic. */

@@ -2,6 +2,7 @@ package t2i.tokenizer;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import jakarta.validation.constraints.Min;
 import t2i.pipeline.config.KafkaSettings;
 import t2i.pipeline.config.ModelSettings;
 import t2i.pipeline.config.RedisSettings;
@@ -21,10 +22,12 @@ public interface TokenizerServiceConfig {
   interface Tokenizer {
     /** Kafka consumers (threads) in this process; more than the topic's partitions idle. */
     @WithDefault("1")
+    @Min(1)
     int consumers();
 
     /** Jobs each consumer works on at once. */
     @WithDefault("32")
+    @Min(1)
     int maxInFlight();
   }
 }

@@ -7,22 +7,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import t2i.pipeline.config.EngineName;
 
 /**
  * Which DJL engine runs the ONNX models and how.
  *
- * @param engine {@code OnnxRuntime} (CPU) or {@code TensorRT} (NVIDIA GPU)
+ * @param engine the inference engine
  * @param intraOpThreads ONNX Runtime threads per call; 0 lets it use every core
  * @param allowSpinning whether idle ONNX Runtime threads spin waiting for work; spinning threads
  *     compete with the worker's own threads for the cores between calls
  */
-public record EngineSettings(String engine, int intraOpThreads, boolean allowSpinning) {
+public record EngineSettings(EngineName engine, int intraOpThreads, boolean allowSpinning) {
 
   public EngineSettings {
-    if (!engine.equals("OnnxRuntime") && !engine.equals("TensorRT")) {
-      throw new IllegalArgumentException(
-          "t2i.engine.name must be OnnxRuntime or TensorRT, was '" + engine + "'");
-    }
     if (intraOpThreads < 0) {
       throw new IllegalArgumentException(
           "t2i.engine.intra-op-threads must be >= 0, was " + intraOpThreads);
@@ -31,11 +28,11 @@ public record EngineSettings(String engine, int intraOpThreads, boolean allowSpi
 
   /** ONNX Runtime on CPU with all cores and no spinning. */
   public static EngineSettings cpu() {
-    return new EngineSettings("OnnxRuntime", 0, false);
+    return new EngineSettings(EngineName.OnnxRuntime, 0, false);
   }
 
   boolean isOnnxRuntime() {
-    return engine.equals("OnnxRuntime");
+    return engine == EngineName.OnnxRuntime;
   }
 
   Device device() {

@@ -56,7 +56,7 @@ final class OnnxComponent implements AutoCloseable {
             .filter(AutoCloseable.class::isInstance)
             .map(AutoCloseable.class::cast)
             .toList();
-    Model model = Model.newInstance(name, engine.device(), engine.engine());
+    Model model = Model.newInstance(name, engine.device(), engine.engine().djlName());
     try {
       model.load(engine.engineFile(file), null, options);
       return new OnnxComponent(

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import t2i.diffusion.TinyRandom;
+import t2i.pipeline.config.EngineName;
 import t2i.pipeline.stage.InferenceDefaults;
 
 /**
@@ -53,12 +54,12 @@ class TensorRtTest {
             Unet.load(
                 TinyRandom.variant("static_batch4/unet"),
                 "tiny-random-trt",
-                new EngineSettings("TensorRT", 0, false));
+                new EngineSettings(EngineName.TensorRT, 0, false));
         Unet onCpu =
             Unet.load(
                 TinyRandom.variant("static_batch4/unet"),
                 "tiny-random-ort",
-                new EngineSettings("OnnxRuntime", 1, false))) {
+                new EngineSettings(EngineName.OnnxRuntime, 1, false))) {
       float[] gpu =
           onGpu.predict(
               latents, 4, 4, 8, 8, timesteps, context, TinyRandom.WINDOW, TinyRandom.HIDDEN);

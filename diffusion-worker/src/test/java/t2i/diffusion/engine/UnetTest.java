@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import t2i.diffusion.TinyRandom;
+import t2i.pipeline.config.EngineName;
 import t2i.pipeline.model.OnnxSignature.ElementType;
 import t2i.pipeline.stage.InferenceDefaults;
 
@@ -39,7 +40,7 @@ class UnetTest {
   @BeforeAll
   static void load() throws IOException {
     InferenceDefaults.apply();
-    EngineSettings engine = new EngineSettings("OnnxRuntime", 1, false);
+    EngineSettings engine = new EngineSettings(EngineName.OnnxRuntime, 1, false);
     reference = TinyRandom.reference();
     sample = TinyRandom.floats(reference.get("unet_sample"));
     context = TinyRandom.floats(reference.get("last_hidden_state"));
@@ -91,7 +92,7 @@ class UnetTest {
         Unet.load(
             TinyRandom.variant("fp16_io/unet"),
             "tiny-random-fp16",
-            new EngineSettings("OnnxRuntime", 1, false))) {
+            new EngineSettings(EngineName.OnnxRuntime, 1, false))) {
       float[] full = predict(int64Unet, sample, BATCH, 981, 981);
       float[] fromHalf = predict(half, sample, BATCH, 981, 981);
 
@@ -109,7 +110,7 @@ class UnetTest {
         Unet.load(
             TinyRandom.variant("static_batch4/unet"),
             "tiny-random-static",
-            new EngineSettings("OnnxRuntime", 1, false))) {
+            new EngineSettings(EngineName.OnnxRuntime, 1, false))) {
       // 6 samples: one call of 4 and one of 2 padded to 4.
       float[] latents = new float[6 * LATENT];
       float[] ctx = new float[6 * EMBEDDING];
@@ -134,7 +135,7 @@ class UnetTest {
         Unet.load(
             TinyRandom.variant("static_batch4/unet"),
             "tiny-random-static",
-            new EngineSettings("OnnxRuntime", 1, false))) {
+            new EngineSettings(EngineName.OnnxRuntime, 1, false))) {
       fixed.requireShapes(8, 8, TinyRandom.WINDOW, TinyRandom.HIDDEN);
 
       assertThatThrownBy(() -> fixed.requireShapes(12, 8, TinyRandom.WINDOW, TinyRandom.HIDDEN))

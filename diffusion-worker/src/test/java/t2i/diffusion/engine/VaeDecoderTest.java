@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import t2i.diffusion.TinyRandom;
+import t2i.pipeline.config.EngineName;
 import t2i.pipeline.stage.InferenceDefaults;
 
 /** The VAE decoder runner on the tiny random model, checked against the torch reference. */
@@ -28,7 +29,7 @@ class VaeDecoderTest {
         VaeDecoder.load(
             TinyRandom.dir().resolve("vae_decoder/model.onnx"),
             "tiny-random",
-            new EngineSettings("OnnxRuntime", 1, false));
+            new EngineSettings(EngineName.OnnxRuntime, 1, false));
   }
 
   @AfterAll
@@ -88,7 +89,7 @@ class VaeDecoderTest {
         VaeDecoder.load(
             TinyRandom.variant("fp16_io/vae_decoder"),
             "tiny-random-fp16",
-            new EngineSettings("OnnxRuntime", 1, false))) {
+            new EngineSettings(EngineName.OnnxRuntime, 1, false))) {
       float[] full = decoder.decode(latents, 1, CHANNELS, 8, 8);
       float[] fromHalf = half.decode(latents, 1, CHANNELS, 8, 8);
 
@@ -106,7 +107,7 @@ class VaeDecoderTest {
         VaeDecoder.load(
             TinyRandom.variant("static_batch4/vae_decoder"),
             "tiny-random-static",
-            new EngineSettings("OnnxRuntime", 1, false))) {
+            new EngineSettings(EngineName.OnnxRuntime, 1, false))) {
       assertThat(fixed.decode(latents, 5, CHANNELS, 8, 8))
           .containsExactly(decoder.decode(latents, 5, CHANNELS, 8, 8), within(1e-5f));
       assertThatThrownBy(() -> fixed.requireShapes(6, 8))

@@ -1,15 +1,19 @@
 package t2i.pipeline.config;
 
 import io.smallrye.config.WithDefault;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import org.hibernate.validator.constraints.time.DurationMin;
 
 /** How a service reaches Kafka. A configuration group: services nest it under {@code t2i.kafka}. */
 public interface KafkaSettings {
 
   /** Comma-separated {@code host:port} list of the cluster's brokers. */
   @WithDefault("localhost:9092")
+  @NotBlank
   String bootstrapServers();
 
   /**
@@ -21,10 +25,12 @@ public interface KafkaSettings {
 
   /** Partitions of each topic the service creates when it is missing. */
   @WithDefault("4")
+  @Min(1)
   int topicPartitions();
 
   /** Replication factor of each topic the service creates when it is missing. */
   @WithDefault("1")
+  @Min(1)
   short topicReplicationFactor();
 
   /**
@@ -40,6 +46,7 @@ public interface KafkaSettings {
    * partitions go to the others; a process restarted within it takes them back itself.
    */
   @WithDefault("PT20S")
+  @DurationMin(seconds = 1, message = "must be at least 1 second, was ${validatedValue}")
   Duration sessionTimeout();
 
   /** Topic names. */

@@ -1,6 +1,8 @@
 package t2i.pipeline.config;
 
 import io.smallrye.config.WithDefault;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -22,5 +24,7 @@ public interface ModelSettings {
    * gateway refuses longer prompts; the text encoder runs once per window.
    */
   @WithDefault("8")
+  @Min(1)
+  @Max(64)
   int maxPromptChunks();
 }

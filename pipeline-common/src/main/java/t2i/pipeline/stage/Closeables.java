@@ -3,7 +3,7 @@ package t2i.pipeline.stage;
 import org.jboss.logging.Logger;
 
 /** Closes a service's parts in order on shutdown, each even if an earlier one failed. */
-public final class Closeables {
+final class Closeables {
 
   private static final Logger LOG = Logger.getLogger(Closeables.class);
 

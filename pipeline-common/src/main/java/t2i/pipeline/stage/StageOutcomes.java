@@ -26,7 +26,7 @@ import t2i.v1.JobState;
  * error, for an operator to inspect and replay) and FAILED. A parked record is shortened to fit the
  * topic whatever its size, so that it can never block its partition. Thread-safe.
  */
-public final class StageOutcomes<T> implements FailureSink<T> {
+final class StageOutcomes<T> implements FailureSink<T> {
 
   /** The most of a record's value a dead letter keeps; its size and digest record the rest. */
   static final int MAX_PARKED_VALUE = 64 * 1024;

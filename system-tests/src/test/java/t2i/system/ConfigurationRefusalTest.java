@@ -1,0 +1,60 @@
+package t2i.system;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import t2i.launcher.Service;
+import t2i.launcher.ServiceProcess;
+
+/**
+ * A service given a bad configuration value refuses to start, and its log says which key, what it
+ * was given and what is allowed: the packaged services, started as an operator starts them.
+ */
+class ConfigurationRefusalTest {
+
+  private static final Path HOME = Path.of(System.getProperty("repo.root"));
+  private static final Path LOGS = HOME.resolve("system-tests/target/configuration-refusal");
+  private static final Duration START_LIMIT = Duration.ofSeconds(90);
+
+  @ParameterizedTest(name = "{0}: {1}={2}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "DIFFUSION | t2i.diffusion.max-batch-rows | 0        | must be at least 1, was 0 | true",
+        "DIFFUSION | t2i.engine.name | Tensorrt | allowed values: onnx-runtime,tensor-rt | true",
+        "ENCODER   | t2i.encoder.threads          | -2       | must be at least 1, was -2 | true",
+        "TOKENIZER | t2i.kafka.topic-partitions   | 0        | must be at least 1, was 0 | true",
+        "GATEWAY | t2i.gateway.reconcile-interval | PT0.001S | must be at least 10ms, was PT0.001S | true",
+        // A URL may hold a password: it is not repeated.
+        "GATEWAY | t2i.redis.url | http://user:secret@cache:6379 | must be a URL that starts with redis:// | false",
+      })
+  void aBadValue_stopsTheServiceAtStart_namingTheKeyTheValueAndWhatIsAllowed(
+      Service service, String key, String value, String explanation, boolean valueShown)
+      throws Exception {
+    String name = service.module() + "-" + key.replace('.', '-');
+    try (ServiceProcess process =
+        ServiceProcess.start(service, name, HOME, LOGS, Map.of(key, value), List.of(), List.of())) {
+      long until = System.nanoTime() + START_LIMIT.toNanos();
+      while (process.isAlive() && System.nanoTime() < until) {
+        Thread.sleep(200);
+      }
+      String log = process.logTail(200);
+      assertThat(process.isAlive()).as("still running after %s:\n%s", START_LIMIT, log).isFalse();
+      assertThat(log)
+          .contains("Configuration validation failed")
+          .contains(key)
+          .contains(explanation)
+          .doesNotContain(") started in ");
+      if (valueShown) {
+        assertThat(log).contains(value);
+      } else {
+        assertThat(log).doesNotContain(value);
+      }
+    }
+  }
+}
