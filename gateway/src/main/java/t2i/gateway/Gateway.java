@@ -1,9 +1,5 @@
 package t2i.gateway;
 
-import io.quarkus.runtime.Quarkus;
-import io.quarkus.runtime.Startup;
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -24,18 +20,17 @@ import t2i.pipeline.kafka.KafkaClients;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.model.ModelRegistry;
 import t2i.pipeline.stage.StageConnections;
-import t2i.pipeline.stage.TerminationSignal;
 
 /**
  * The gateway's parts and their lifecycle: API keys (checked first, so a misconfigured gateway
  * fails before it connects anywhere), connections (topics created if missing), the model list,
  * request validation, admission and quotas, job intake, the backlog monitor, the health check and
- * the job-event listener thread. Created at start-up; closes the health check, the listener, the
- * backlog monitor, then the connections.
+ * the job-event listener thread. {@link #open} builds them and connects, {@link #start} starts
+ * their threads (nothing runs before the gateway is whole); {@link #close} closes the health check,
+ * the listener, the backlog monitor, then the connections. {@link GatewayBean} makes it the
+ * service's CDI bean.
  */
-@Startup
-@ApplicationScoped
-public class Gateway {
+final class Gateway implements AutoCloseable {
 
   private static final Logger LOG = Logger.getLogger(Gateway.class);
 
@@ -53,8 +48,7 @@ public class Gateway {
   private final Thread listenerThread;
   private final DependencyHealth health;
   private final JobSweeper sweeper;
-  private volatile Consumer<Boolean> healthListener = serving -> {};
-  private volatile Boolean lastVerdict;
+  private final HealthVerdicts verdicts;
 
   /**
    * Where streams read the job store, so the event thread only dispatches. Bounded by the streams:
@@ -63,10 +57,70 @@ public class Gateway {
   private final ExecutorService streamReads =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("stream-read-", 0).factory());
 
-  Gateway(GatewayConfig config) {
-    TerminationSignal.onTerm("gateway", () -> Quarkus.asyncExit(0));
+  private Gateway(
+      Optional<ApiKeys> apiKeys,
+      StageConnections connections,
+      ModelRegistry models,
+      ModelCatalog catalog,
+      RequestValidator validator,
+      JobIntake intake,
+      OwnedJobs jobs,
+      JobViews views,
+      JobWatchers watchers,
+      Background background) {
+    this.apiKeys = apiKeys;
+    this.connections = connections;
+    this.models = models;
+    this.catalog = catalog;
+    this.validator = validator;
+    this.intake = intake;
+    this.jobs = jobs;
+    this.views = views;
+    this.watchers = watchers;
+    this.backlog = background.backlog();
+    this.listener = background.listener();
+    this.listenerThread = background.listenerThread();
+    this.health = background.health();
+    this.sweeper = background.sweeper();
+    this.verdicts = background.verdicts();
+  }
+
+  /** The parts that run threads of their own once started. */
+  private record Background(
+      BacklogMonitor backlog,
+      BroadcastListener listener,
+      Thread listenerThread,
+      DependencyHealth health,
+      JobSweeper sweeper,
+      HealthVerdicts verdicts) {}
+
+  /** The health checks' latest verdict, and who hears it. */
+  private static final class HealthVerdicts implements Consumer<Boolean> {
+    private volatile Consumer<Boolean> listener = serving -> {};
+    private volatile Boolean last;
+
+    @Override
+    public void accept(Boolean serving) {
+      last = serving;
+      listener.accept(serving);
+    }
+
+    void reportTo(Consumer<Boolean> newListener) {
+      listener = newListener;
+      Boolean verdict = last;
+      if (verdict != null) {
+        newListener.accept(verdict);
+      }
+    }
+  }
+
+  /**
+   * Checks the API keys, loads the models' tokenizers, connects to Kafka and Redis and builds every
+   * part; starts nothing. On a failure, closes what it opened.
+   */
+  static Gateway open(GatewayConfig config) {
     GatewayConfig.Gateway settings = config.gateway();
-    this.apiKeys =
+    Optional<ApiKeys> apiKeys =
         settings.auth().enabled()
             ? Optional.of(ApiKeys.parse(settings.auth().keys().orElse(List.of())))
             : Optional.empty();
@@ -76,33 +130,30 @@ public class Gateway {
               + " tenant. Turn it on wherever others can reach this port.");
     }
     RequestLimits limits = RequestLimits.from(settings);
-    try {
-      this.models = ModelRegistry.scan(config.models().dir(), config.models().defaultModel());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    ModelRegistry models;
     Map<String, PromptTokenizer> tokenizers = new LinkedHashMap<>();
     try {
+      models = ModelRegistry.scan(config.models().dir(), config.models().defaultModel());
       for (ModelDirectory model : models.all()) {
         tokenizers.put(model.name(), PromptTokenizer.load(model.tokenizerDir()));
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    this.catalog = ModelCatalog.of(models);
     InstantSource clock = InstantSource.system();
-    this.connections = StageConnections.open("gateway", config.kafka(), config.redis(), clock);
-    BacklogMonitor startedBacklog = null;
-    DependencyHealth startedHealth = null;
-    JobSweeper startedSweeper = null;
+    StageConnections connections =
+        StageConnections.open("gateway", config.kafka(), config.redis(), clock);
+    BacklogMonitor backlog = null;
+    JobSweeper sweeper = null;
+    DependencyHealth health = null;
     try {
       Duration reconcileInterval =
           JobEventListener.checkedReconcileInterval(settings.reconcileInterval());
-      this.validator =
+      RequestValidator validator =
           new RequestValidator(limits, models, tokenizers, config.models().maxPromptChunks());
       TopicNames topics = connections.topics();
       GatewayConfig.Admission admission = settings.admission();
-      startedBacklog =
+      backlog =
           new BacklogMonitor(
               KafkaClients.admin(connections.endpoint(), "gateway-backlog"),
               List.of(
@@ -111,8 +162,7 @@ public class Gateway {
                   new BacklogMonitor.Stage(admission.diffusionGroup(), topics.encoded())),
               admission.refreshInterval(),
               clock);
-      this.backlog = startedBacklog;
-      this.intake =
+      JobIntake intake =
           new JobIntake(
               new JobSubmitter(
                   connections.tracker(),
@@ -130,52 +180,64 @@ public class Gateway {
                   clock),
               settings.jobTimeout(),
               clock);
-      this.jobs =
+      OwnedJobs jobs =
           new OwnedJobs(connections.store(), connections.tracker(), settings.publishTimeout());
-      this.views = new JobViews(connections.store());
-      this.watchers = new JobWatchers(settings.maxStreams(), settings.quota().retryAfter());
-      startedSweeper =
+      JobWatchers watchers = new JobWatchers(settings.maxStreams(), settings.quota().retryAfter());
+      sweeper =
           new JobSweeper(
               connections.store(),
               connections.tracker(),
               settings.expiryGrace(),
               settings.sweepInterval(),
               clock);
-      this.sweeper = startedSweeper;
-      startedHealth =
-          new DependencyHealth(
-              connections::redisReachable,
-              backlog::kafkaReachable,
-              this::listenerAlive,
-              serving -> {
-                lastVerdict = serving;
-                healthListener.accept(serving);
-              },
-              settings.healthCheckInterval());
-      this.health = startedHealth;
       // Last: from here on nothing can fail before the listener takes over its consumer.
-      this.listener =
+      BroadcastListener listener =
           JobEventListener.create(
               KafkaClients.broadcastConsumer(connections.endpoint(), "gateway-events"),
               topics.events(),
               watchers,
               reconcileInterval);
+      Thread listenerThread = Thread.ofPlatform().name("job-events").unstarted(listener);
+      HealthVerdicts verdicts = new HealthVerdicts();
+      // The event listener feeds every stream of this replica: without it the replica cannot
+      // serve.
+      health =
+          new DependencyHealth(
+              connections::redisReachable,
+              backlog::kafkaReachable,
+              listenerThread::isAlive,
+              verdicts,
+              settings.healthCheckInterval());
+      return new Gateway(
+          apiKeys,
+          connections,
+          models,
+          ModelCatalog.of(models),
+          validator,
+          intake,
+          jobs,
+          new JobViews(connections.store()),
+          watchers,
+          new Background(backlog, listener, listenerThread, health, sweeper, verdicts));
     } catch (RuntimeException e) {
-      if (startedHealth != null) {
-        startedHealth.close();
+      if (health != null) {
+        health.close();
       }
-      if (startedSweeper != null) {
-        startedSweeper.close();
+      if (sweeper != null) {
+        sweeper.close();
       }
-      if (startedBacklog != null) {
-        startedBacklog.close();
+      if (backlog != null) {
+        backlog.close();
       }
       connections.close();
       throw e;
     }
+  }
+
+  /** Starts the background parts: the backlog monitor, the event listener, the sweep, health. */
+  void start() {
     backlog.start();
     listener.assignAll();
-    this.listenerThread = Thread.ofPlatform().name("job-events").unstarted(listener);
     listenerThread.start();
     sweeper.start();
     health.start();
@@ -183,18 +245,9 @@ public class Gateway {
         "Gateway serving models %s (default %s)", models.names(), models.defaultModel().name());
   }
 
-  /** The event listener feeds every stream of this replica: without it the replica cannot serve. */
-  private boolean listenerAlive() {
-    return listenerThread != null && listenerThread.isAlive();
-  }
-
   /** From now on, tells {@code listener} after every health check whether this replica serves. */
   void reportHealthTo(Consumer<Boolean> listener) {
-    this.healthListener = listener;
-    Boolean last = lastVerdict;
-    if (last != null) {
-      listener.accept(last);
-    }
+    verdicts.reportTo(listener);
   }
 
   /** The accepted API keys; empty when authentication is off. */
@@ -234,8 +287,8 @@ public class Gateway {
     return connections;
   }
 
-  @PreDestroy
-  void close() {
+  @Override
+  public void close() {
     health.close();
     sweeper.close();
     listener.close();
