@@ -1,10 +1,14 @@
 package t2i.system;
 
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import java.nio.file.Files;
@@ -43,6 +47,49 @@ class LayeringTest {
           "launcher/target/classes",
           "local-stack/target/classes",
           "system-tests/target/test-classes");
+
+  /**
+   * What the shared library offers the services and the launcher. Everything else in it (the
+   * consumer loop, its failure sink and gate, topic set-up) is its own business: a new use of it
+   * from outside is a change to this list, made on purpose.
+   */
+  private static final List<String> SHARED_LIBRARY_API =
+      List.of(
+          "t2i.pipeline.config.EngineName",
+          "t2i.pipeline.config.KafkaSettings",
+          "t2i.pipeline.config.ModelSettings",
+          "t2i.pipeline.config.RedisSettings",
+          "t2i.pipeline.config.TopicNames",
+          "t2i.pipeline.embedding.EmbeddingCache",
+          "t2i.pipeline.failure.FailureKind",
+          "t2i.pipeline.failure.Failures",
+          "t2i.pipeline.failure.InfrastructureUnavailable",
+          "t2i.pipeline.failure.JobFailure",
+          "t2i.pipeline.failure.StageFatalError",
+          "t2i.pipeline.job.JobStates",
+          "t2i.pipeline.job.JobStore",
+          "t2i.pipeline.job.JobTracker",
+          "t2i.pipeline.job.JobView",
+          "t2i.pipeline.job.RedisKeys",
+          "t2i.pipeline.job.RequestIds",
+          "t2i.pipeline.job.TenantLedger",
+          "t2i.pipeline.kafka.BroadcastListener",
+          "t2i.pipeline.kafka.Delivery",
+          "t2i.pipeline.kafka.JobHandler",
+          "t2i.pipeline.kafka.KafkaClients",
+          "t2i.pipeline.kafka.Publisher",
+          "t2i.pipeline.model.ModelDirectory",
+          "t2i.pipeline.model.ModelRegistry",
+          "t2i.pipeline.model.OnnxSignature",
+          "t2i.pipeline.stage.InferenceDefaults",
+          "t2i.pipeline.stage.ProcessExit",
+          "t2i.pipeline.stage.StageConnections",
+          "t2i.pipeline.stage.StageLoops",
+          "t2i.pipeline.stage.Stages",
+          "t2i.pipeline.stage.TerminationSignal",
+          "t2i.pipeline.stage.WorkerLifecycle",
+          "t2i.pipeline.tensor.FloatTensor",
+          "t2i.pipeline.tensor.HalfFloats");
 
   private static JavaClasses classes;
 
@@ -121,6 +168,29 @@ class LayeringTest {
     assertThat(compiled).as("the class this test looks for exists").isRegularFile();
     assertThatThrownBy(() -> Class.forName(serviceClass))
         .isInstanceOf(ClassNotFoundException.class);
+  }
+
+  @Test
+  void servicesAndTheLauncher_useOnlyTheSharedLibrarysApi() {
+    noClasses()
+        .that()
+        .resideInAnyPackage(packagesOf(Stream.concat(SERVICES.stream(), Stream.of("t2i.launcher"))))
+        .should()
+        .dependOnClassesThat(
+            resideInAPackage("t2i.pipeline..")
+                .and(not(resideInAPackage("t2i.pipeline.v1..")))
+                .and(not(belongToAnyOf(SHARED_LIBRARY_API)))
+                .as("are in the shared library but outside its API"))
+        .check(classes);
+  }
+
+  /** A class, or a class nested in it, named in {@code names}. */
+  private static DescribedPredicate<JavaClass> belongToAnyOf(List<String> names) {
+    return DescribedPredicate.describe(
+        "belong to " + names,
+        c ->
+            names.contains(c.getName())
+                || c.getEnclosingClass().map(e -> names.contains(e.getName())).orElse(false));
   }
 
   @Test
