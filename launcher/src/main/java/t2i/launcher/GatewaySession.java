@@ -50,9 +50,12 @@ final class GatewaySession implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     try {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      // Stopping anyway; whoever interrupted learns it from the flag.
+      Thread.currentThread().interrupt();
     } finally {
       if (cluster != null) {
         System.err.println("t2i: stopping");

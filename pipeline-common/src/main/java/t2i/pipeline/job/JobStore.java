@@ -18,6 +18,7 @@ import org.jboss.logging.Logger;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.params.ZRangeParams;
 import t2i.pipeline.v1.ImageReady;
 import t2i.pipeline.v1.JobSpec;
 import t2i.v1.JobState;
@@ -364,7 +365,9 @@ public final class JobStore {
    * the sweep that ends jobs nobody else will.
    */
   public List<String> overdue(long before, int limit) {
-    return redis.zrangeByScore(RedisKeys.deadlines(), Double.NEGATIVE_INFINITY, before, 0, limit);
+    return redis.zrange(
+        RedisKeys.deadlines(),
+        ZRangeParams.zrangeByScoreParams(Double.NEGATIVE_INFINITY, before).limit(0, limit));
   }
 
   /** Drops jobs from the deadline index once they have ended. */
