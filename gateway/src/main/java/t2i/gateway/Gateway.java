@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
+import org.jspecify.annotations.Nullable;
 import t2i.clip.prompt.PromptTokenizer;
 import t2i.pipeline.config.TopicNames;
 import t2i.pipeline.kafka.BroadcastListener;
@@ -54,7 +55,7 @@ public class Gateway {
   private final DependencyHealth health;
   private final JobSweeper sweeper;
   private volatile Consumer<Boolean> healthListener = serving -> {};
-  private volatile Boolean lastVerdict;
+  private volatile @Nullable Boolean lastVerdict;
 
   /**
    * Where streams read the job store, so the event thread only dispatches. Bounded by the streams:
