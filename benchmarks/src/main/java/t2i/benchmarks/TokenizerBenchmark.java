@@ -55,12 +55,22 @@ import t2i.clip.ClipTokenizer;
 @State(Scope.Thread)
 public class TokenizerBenchmark {
 
+  // JMH sets every @Param before @Setup runs.
+  @SuppressWarnings("NullAway.Init")
   @Param({"prompts", "distinctPrompts", "longText"})
   public String input;
 
+  // The fields below are set by setUp(), which JMH runs before any benchmark method; checking them
+  // in the measured methods would add work to what is measured.
+  @SuppressWarnings("NullAway.Init")
   private ClipTokenizer clip;
+
+  @SuppressWarnings("NullAway.Init")
   private HuggingFaceClipTokenizer huggingFace;
+
+  @SuppressWarnings("NullAway.Init")
   private String[] texts;
+
   private int next;
 
   @Setup(Level.Trial)

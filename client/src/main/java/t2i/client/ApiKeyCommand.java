@@ -33,6 +33,8 @@ public final class ApiKeyCommand implements Callable<Integer> {
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
+  // Required, so picocli has set it before the command runs.
+  @SuppressWarnings("NullAway.Init")
   @Parameters(paramLabel = "TENANT", description = "Whose key: letters, digits, '.', '_', '-'.")
   String tenant;
 

@@ -1,6 +1,7 @@
 package t2i.client;
 
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /** The API key a command sends to the gateway: {@code --api-key}, else {@code T2I_API_KEY}. */
@@ -11,7 +12,7 @@ public final class ApiKeyOption {
       paramLabel = "KEY",
       defaultValue = "${env:T2I_API_KEY}",
       description = "API key for a gateway with authentication (default: $T2I_API_KEY).")
-  String key;
+  @Nullable String key;
 
   /** The key, if one was given. */
   public Optional<String> value() {

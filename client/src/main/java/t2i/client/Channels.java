@@ -18,6 +18,8 @@ public final class Channels {
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   /**
+   * A channel without an API key.
+   *
    * @param target {@code host:port}
    * @throws IllegalArgumentException if the target is not {@code host:port}
    */

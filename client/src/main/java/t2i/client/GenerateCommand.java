@@ -23,6 +23,8 @@ public final class GenerateCommand implements Callable<Integer> {
   static final Metadata.Key<String> RETRY_AFTER_MS =
       Metadata.Key.of("retry-after-ms", Metadata.ASCII_STRING_MARSHALLER);
 
+  // Required, so picocli has set it before the command runs.
+  @SuppressWarnings("NullAway.Init")
   @Option(
       names = "--server",
       required = true,
@@ -30,9 +32,15 @@ public final class GenerateCommand implements Callable<Integer> {
       description = "The gateway's gRPC address.")
   String server;
 
-  @Mixin GenerationOptions options;
+  // Picocli creates every mixin before the command runs.
+  @SuppressWarnings("NullAway.Init")
+  @Mixin
+  GenerationOptions options;
 
-  @Mixin ApiKeyOption apiKey;
+  // Picocli creates every mixin before the command runs.
+  @SuppressWarnings("NullAway.Init")
+  @Mixin
+  ApiKeyOption apiKey;
 
   @Override
   public Integer call() throws IOException, InterruptedException {

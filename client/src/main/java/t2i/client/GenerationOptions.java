@@ -2,6 +2,7 @@ package t2i.client;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import t2i.v1.GenerateRequest;
@@ -9,9 +10,13 @@ import t2i.v1.GenerateRequest;
 /** The command-line options that describe one generation request. */
 public final class GenerationOptions {
 
+  // Required, so picocli has set it before the command runs.
+  @SuppressWarnings("NullAway.Init")
   @Parameters(index = "0", paramLabel = "PROMPT", description = "What to draw.")
   String prompt;
 
+  // Required, so picocli has set it before the command runs.
+  @SuppressWarnings("NullAway.Init")
   @Option(
       names = "--out",
       required = true,
@@ -23,25 +28,25 @@ public final class GenerationOptions {
   String negative = "";
 
   @Option(names = "--steps", description = "Denoising steps (default: the server's).")
-  Integer steps;
+  @Nullable Integer steps;
 
   @Option(names = "--guidance", description = "Guidance scale; <= 1 turns guidance off.")
-  Float guidance;
+  @Nullable Float guidance;
 
   @Option(names = "--seed", description = "Seed of the first image (default: random).")
-  Long seed;
+  @Nullable Long seed;
 
   @Option(names = "--width", description = "Width in pixels, a multiple of 8.")
-  Integer width;
+  @Nullable Integer width;
 
   @Option(names = "--height", description = "Height in pixels, a multiple of 8.")
-  Integer height;
+  @Nullable Integer height;
 
   @Option(names = "--count", description = "Number of images (default 1).")
-  Integer count;
+  @Nullable Integer count;
 
   @Option(names = "--model", description = "Model name (default: the server's default model).")
-  String model;
+  @Nullable String model;
 
   @Option(
       names = "--timeout",

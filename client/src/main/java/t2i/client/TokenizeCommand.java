@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -43,13 +44,13 @@ public final class TokenizeCommand implements Callable<Integer> {
       description =
           "bpe_simple_vocab_16e6.txt.gz, a directory with vocab.json + merges.txt, or a model"
               + " directory.")
-  Path vocab;
+  @Nullable Path vocab;
 
   @Option(names = "--explain", description = "Explain PROMPT as a table.")
   boolean explain;
 
   @Option(names = "--server", paramLabel = "HOST:PORT", description = "Ask this gateway.")
-  String server;
+  @Nullable String server;
 
   @Option(names = "--model", description = "Model on the gateway (default: its default model).")
   String model = "";
@@ -60,12 +61,17 @@ public final class TokenizeCommand implements Callable<Integer> {
   int maxChunks = 8;
 
   @Parameters(arity = "0..1", paramLabel = "PROMPT", description = "The prompt to explain.")
-  String prompt;
+  @Nullable String prompt;
 
-  @Mixin ApiKeyOption apiKey;
+  // Picocli creates every mixin before the command runs.
+  @SuppressWarnings("NullAway.Init")
+  @Mixin
+  ApiKeyOption apiKey;
 
   @Override
   public Integer call() throws IOException, InterruptedException {
+    Path vocab = this.vocab;
+    String prompt = this.prompt;
     if (!explain) {
       if (vocab == null || prompt != null) {
         throw new IllegalArgumentException(
@@ -82,15 +88,16 @@ public final class TokenizeCommand implements Callable<Integer> {
     if (prompt == null) {
       throw new IllegalArgumentException("--explain needs the PROMPT to explain");
     }
+    String server = this.server;
     if (server != null) {
-      explainRemotely();
+      explainRemotely(server, prompt);
     } else {
-      explainLocally(vocab != null ? vocab : defaultModel());
+      explainLocally(vocab != null ? vocab : defaultModel(), prompt);
     }
     return 0;
   }
 
-  private void explainRemotely() throws InterruptedException {
+  private void explainRemotely(String server, String prompt) throws InterruptedException {
     ManagedChannel channel = Channels.open(server, apiKey.value());
     try {
       TokenizeResponse response =
@@ -122,7 +129,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     }
   }
 
-  private void explainLocally(Path path) throws IOException {
+  private void explainLocally(Path path, String prompt) throws IOException {
     Path tokenizerDir =
         Files.isDirectory(path.resolve("tokenizer")) ? path.resolve("tokenizer") : path;
     PromptTokenizer tokenizer = PromptTokenizer.load(tokenizerDir);

@@ -140,7 +140,8 @@ public final class ClipTokenizer {
           @Override
           public void special(boolean startOfText) {
             int id = startOfText ? vocabulary.startOfText() : vocabulary.endOfText();
-            tokens.add(new Token(id, vocabulary.token(id), false));
+            // The special tokens are always in the vocabulary.
+            tokens.add(new Token(id, Objects.requireNonNull(vocabulary.token(id)), false));
           }
         });
     return List.copyOf(tokens);
@@ -164,7 +165,8 @@ public final class ClipTokenizer {
       String piece = String.valueOf(ByteLevelAlphabet.charOf(-symbol - 1));
       return new Token(vocabulary.endOfText(), piece, last);
     }
-    String entry = vocabulary.token(symbol);
+    // Non-negative symbols are ids of the vocabulary itself.
+    String entry = Objects.requireNonNull(vocabulary.token(symbol));
     boolean endOfWord = entry.endsWith(Vocabulary.END_OF_WORD);
     String piece =
         endOfWord ? entry.substring(0, entry.length() - Vocabulary.END_OF_WORD.length()) : entry;
@@ -220,8 +222,7 @@ public final class ClipTokenizer {
 
   /** The id of a vocabulary entry, spelled in the byte-level alphabet (e.g. {@code "cat</w>"}). */
   public OptionalInt idOf(String token) {
-    Integer id = vocabulary.id(Objects.requireNonNull(token, "token"));
-    return id == null ? OptionalInt.empty() : OptionalInt.of(id);
+    return vocabulary.id(Objects.requireNonNull(token, "token"));
   }
 
   /** Collects ids; a byte missing from a small vocabulary becomes {@code <|endoftext|>}. */

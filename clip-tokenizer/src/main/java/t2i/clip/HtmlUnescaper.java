@@ -3,19 +3,20 @@ package t2i.clip;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The two HTML unescapers of the reference: Python's {@code html.unescape} (HTML5 rules, including
  * legacy entities without a semicolon such as {@code &amp} and longest-prefix matching such as
- * {@code &notit;}) and ftfy's stricter {@code unescape_html} (only {@code &name;} with the
- * semicolon, plus upper-cased names of lower-case entities). Stateless and thread-safe.
+ * <code>&amp;notit;</code>) and ftfy's stricter {@code unescape_html} (only <code>&amp;name;</code>
+ * with the semicolon, plus upper-cased names of lower-case entities). Stateless and thread-safe.
  */
 final class HtmlUnescaper {
 
   /** Python's {@code html.entities.html5}: names (with or without ';') to replacement text. */
   private static final Map<String, String> HTML5 = loadHtml5();
 
-  /** ftfy's {@code HTML_ENTITIES}: {@code &name;} (and upper-cased variants) to text. */
+  /** ftfy's {@code HTML_ENTITIES}: <code>&amp;name;</code> (and upper-cased variants) to text. */
   private static final Map<String, String> FTFY_ENTITIES = buildFtfyEntities();
 
   private static final int MAX_NAMED_LENGTH = 32;
@@ -135,7 +136,7 @@ final class HtmlUnescaper {
   }
 
   /** Python's {@code _invalid_charrefs}: 0, CR and the Windows-1252 range 0x80-0x9F. */
-  private static String invalidCharacterReference(int value) {
+  private static @Nullable String invalidCharacterReference(int value) {
     if (value == 0) {
       return "\uFFFD";
     }
@@ -229,7 +230,7 @@ final class HtmlUnescaper {
         .forEach(
             (name, codePoints) -> {
               StringBuilder text = new StringBuilder();
-              for (String cp : codePoints.split(" ")) {
+              for (String cp : codePoints.split(" ", -1)) {
                 text.appendCodePoint(Integer.parseInt(cp, 16));
               }
               entities.put(name, text.toString());
@@ -238,9 +239,9 @@ final class HtmlUnescaper {
   }
 
   /**
-   * ftfy decodes {@code &name;} for every HTML5 name with a semicolon, and the all-caps spelling of
-   * an all-lower-case name (as upper-cased text) when Python's unescaper would leave that spelling
-   * alone.
+   * ftfy decodes <code>&amp;name;</code> for every HTML5 name with a semicolon, and the all-caps
+   * spelling of an all-lower-case name (as upper-cased text) when Python's unescaper would leave
+   * that spelling alone.
    */
   private static Map<String, String> buildFtfyEntities() {
     Map<String, String> entities = new HashMap<>();

@@ -87,8 +87,8 @@ final class MojibakeHeuristics {
   private static final CharClass UTF8_CONTINUATION_STRICT = CharClass.of(CONTINUATION_SHARED);
 
   private static final IntPredicate SPACE = PythonText::isSpace;
-  private static final IntPredicate WORD = cp -> cp == '_' || UnicodeData.PY_WORD.contains(cp);
-  private static final IntPredicate NOT_NEWLINE = cp -> cp != '\n';
+  private static final IntPredicate WORD = MojibakeHeuristics::isWordChar;
+  private static final IntPredicate NOT_NEWLINE = MojibakeHeuristics::isNotNewline;
 
   /** The branches of {@code BADNESS_RE}; the optional {@code \s?} appears as two branches. */
   private static final List<IntPredicate[]> BADNESS = buildBadness();
@@ -120,6 +120,15 @@ final class MojibakeHeuristics {
           CharClass.of("\u00D7\u00E0\u221A\u2248\u201A\u0432\u0413\u00C3\u00C2\u03B2\u0101"));
 
   private MojibakeHeuristics() {}
+
+  /** Python's {@code \w}. */
+  private static boolean isWordChar(int cp) {
+    return cp == '_' || UnicodeData.PY_WORD.contains(cp);
+  }
+
+  private static boolean isNotNewline(int cp) {
+    return cp != '\n';
+  }
 
   private static List<IntPredicate[]> buildBadness() {
     CharClass lowerUpperAccented = CharClass.union(LOWER_ACCENTED, UPPER_ACCENTED);

@@ -239,7 +239,7 @@ final class PythonText {
 
   /** Whether {@link #nfc} would return the text unchanged, cheaply when it is. */
   static boolean isNfc(String text) {
-    return indexOfUnassigned(text, 0) < 0 && longestMarkRun(text) <= MARK_RUN_LIMIT
+    return (indexOfUnassigned(text, 0) < 0 && longestMarkRun(text) <= MARK_RUN_LIMIT)
         ? Normalizer.isNormalized(text, Normalizer.Form.NFC)
         : nfc(text).equals(text);
   }

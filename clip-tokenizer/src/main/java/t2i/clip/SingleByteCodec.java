@@ -3,6 +3,7 @@ package t2i.clip;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The single-byte codecs ftfy tries when it looks for mojibake, with Python's byte tables (read
@@ -85,7 +86,7 @@ final class SingleByteCodec {
     if (line == null) {
       throw new IllegalStateException("charmaps.txt has no codec '" + name + "'");
     }
-    String[] hex = line.split(" ");
+    String[] hex = line.split(" ", -1);
     if (hex.length != 256) {
       throw new IllegalStateException("charmaps.txt: " + name + " has " + hex.length + " bytes");
     }
@@ -140,7 +141,7 @@ final class SingleByteCodec {
   }
 
   /** Decodes bytes; returns {@code null} when a byte is undefined in this (strict) codec. */
-  String decode(byte[] bytes) {
+  @Nullable String decode(byte[] bytes) {
     char[] out = new char[bytes.length];
     for (int i = 0; i < bytes.length; i++) {
       char c = decodeTable[bytes[i] & 0xFF];

@@ -1,6 +1,7 @@
 package t2i.clip;
 
 import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The reference's text preparation, {@code whitespace_clean(basic_clean(text)).lower()}: ftfy's
@@ -43,7 +44,7 @@ final class TextCleaner {
   }
 
   /** The lower-cased ASCII bytes of the text, or {@code null} when it needs the full pipeline. */
-  private static byte[] asciiFastPath(String text) {
+  private static byte @Nullable [] asciiFastPath(String text) {
     byte[] out = new byte[text.length()];
     for (int i = 0; i < out.length; i++) {
       char c = text.charAt(i);

@@ -1,6 +1,7 @@
 package t2i.clip;
 
 import java.text.Normalizer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * ftfy 6.3's {@code fix_text} with its default configuration, as CLIP's reference calls it: the
@@ -123,7 +124,7 @@ final class TextFixer {
         }
       }
     }
-    if (unescapeHtml && HtmlUnescaper.unescapeFtfy(text) != text) {
+    if (unescapeHtml && !HtmlUnescaper.unescapeFtfy(text).equals(text)) {
       return false;
     }
     return ascii || (!MojibakeHeuristics.isBad(text) && PythonText.isNfc(text));
@@ -146,7 +147,7 @@ final class TextFixer {
     return out == null ? text : out.toString();
   }
 
-  private static String ligature(char c) {
+  private static @Nullable String ligature(char c) {
     return switch (c) {
       case '\u0132' -> "IJ";
       case '\u0133' -> "ij";
@@ -191,7 +192,7 @@ final class TextFixer {
     return out == null ? text : out.toString();
   }
 
-  private static String width(char c) {
+  private static @Nullable String width(char c) {
     if (c == '\u3000') {
       return " ";
     }

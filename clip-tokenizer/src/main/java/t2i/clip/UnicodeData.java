@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Character properties exactly as the CLIP reference tokenizer sees them, read from {@code
@@ -139,7 +140,7 @@ final class UnicodeData {
    * Python's lower-case mapping of one code point outside the final-sigma rule, as a string when it
    * is longer than one code point, else {@code null}.
    */
-  static String lowerMulti(int codePoint) {
+  static @Nullable String lowerMulti(int codePoint) {
     int index = Arrays.binarySearch(LOWER_MULTI_KEYS, codePoint);
     return index >= 0 ? LOWER_MULTI_VALUES[index] : null;
   }

@@ -1,5 +1,7 @@
 package t2i.clip;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * UTF-8 as the reference uses it: Python's strict decoder, ftfy's {@code utf-8-variants} decoder
  * (CESU-8 surrogate pairs and Java's two-byte NUL), and an encoder. Stateless.
@@ -9,7 +11,7 @@ final class Utf8 {
   private Utf8() {}
 
   /** Python's strict {@code bytes.decode('utf-8')}; {@code null} where Python raises an error. */
-  static String decodeStrict(byte[] bytes) {
+  static @Nullable String decodeStrict(byte[] bytes) {
     StringBuilder out = new StringBuilder(bytes.length);
     return decodeStrictInto(bytes, 0, bytes.length, out) ? out.toString() : null;
   }
@@ -68,7 +70,7 @@ final class Utf8 {
    * a pattern element that may also match at the end of input matches before a final newline byte
    * as well, which this reproduces.
    */
-  static String decodeVariants(byte[] bytes) {
+  static @Nullable String decodeVariants(byte[] bytes) {
     int n = bytes.length;
     StringBuilder out = new StringBuilder(n);
     int pos = 0;

@@ -16,8 +16,11 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A CLIP BPE vocabulary: token strings by id, merge ranks, and the ids of the special tokens.
@@ -98,7 +101,8 @@ final class Vocabulary {
         Integer left = ids.get(parts[0]);
         Integer right = ids.get(parts[1]);
         if (left != null && right != null) {
-          merges.put(left, right, rank, ids.get(parts[0] + parts[1]));
+          // Every merge's joined pair was added to the vocabulary above.
+          merges.put(left, right, rank, Objects.requireNonNull(ids.get(parts[0] + parts[1])));
         }
       }
     }
@@ -144,7 +148,7 @@ final class Vocabulary {
       if (line.isBlank() || (number == 1 && line.startsWith("#version"))) {
         continue;
       }
-      String[] parts = line.trim().split(" ");
+      String[] parts = line.trim().split(" ", -1);
       if (parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
         throw new IllegalArgumentException(
             mergesTxt + " line " + number + ": expected two tokens separated by a space: " + line);
@@ -205,12 +209,13 @@ final class Vocabulary {
   }
 
   /** The token string of an id, or {@code null} for an id no token has. */
-  String token(int id) {
+  @Nullable String token(int id) {
     return id >= 0 && id < tokens.length ? tokens[id] : null;
   }
 
-  Integer id(String token) {
-    return ids.get(token);
+  OptionalInt id(String token) {
+    Integer id = ids.get(token);
+    return id == null ? OptionalInt.empty() : OptionalInt.of(id);
   }
 
   int startOfText() {

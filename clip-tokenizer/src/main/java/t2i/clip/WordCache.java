@@ -2,6 +2,7 @@ package t2i.clip;
 
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A bounded, thread-safe cache from a word's UTF-8 bytes to its BPE symbols. Direct-mapped: each
@@ -14,6 +15,9 @@ final class WordCache {
   /** Words longer than this many bytes are not cached. */
   static final int MAX_WORD_BYTES = 64;
 
+  // Entries are looked up by hash and compared with Arrays.equals on the word; record equality is
+  // never used, and arrays keep the entries compact.
+  @SuppressWarnings("ArrayRecordComponent")
   private record Entry(byte[] word, int hash, int[] symbols) {}
 
   private final AtomicReferenceArray<Entry> slots;
@@ -36,7 +40,7 @@ final class WordCache {
   }
 
   /** The cached symbols of the word, or {@code null}. The array must not be modified. */
-  int[] get(byte[] bytes, int start, int end, int hash) {
+  int @Nullable [] get(byte[] bytes, int start, int end, int hash) {
     Entry entry = slots.getAcquire(hash & mask);
     if (entry != null
         && entry.hash == hash

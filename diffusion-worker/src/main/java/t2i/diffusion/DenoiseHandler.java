@@ -5,12 +5,14 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
+import org.jspecify.annotations.Nullable;
 import t2i.diffusion.image.PngEncoder;
 import t2i.pipeline.embedding.EmbeddingCache;
 import t2i.pipeline.failure.Failures;
@@ -50,6 +52,8 @@ final class DenoiseHandler implements JobHandler<EncodedJob> {
   /** A job's images, PNG-encoded, from the moment the engine has them until they are recorded. */
   private record Run(JobSpec spec, CompletableFuture<List<Png>> images) {}
 
+  // Handed from encoding to recording and never compared, so record equality is unused.
+  @SuppressWarnings("ArrayRecordComponent")
   private record Png(ImageReady ready, byte[] bytes) {}
 
   private final Map<String, DiffusionModel> models;
@@ -116,7 +120,8 @@ final class DenoiseHandler implements JobHandler<EncodedJob> {
         cond = load(job.getPrompt());
         uncond = load(job.getNegativePrompt());
       } catch (EmbeddingMissing e) {
-        return encodeAgain(job, e.getMessage());
+        // EmbeddingMissing is always made with a message.
+        return encodeAgain(job, Objects.requireNonNull(e.getMessage()));
       }
       started = tracker.advance(spec, JobState.DENOISING);
       run = new Run(spec, start(spec, cond, uncond));
@@ -125,9 +130,13 @@ final class DenoiseHandler implements JobHandler<EncodedJob> {
     Run mine = run;
     CompletableFuture<?> recorded =
         mine.images().thenComposeAsync(pngs -> record(spec, pngs), results);
-    return CompletableFuture.allOf(started, recorded)
-        .handle((ignored, error) -> outcome(mine, error))
-        .thenCompose(done -> done);
+    // handle() yields outcome()'s future, which thenCompose() flattens at once.
+    @SuppressWarnings("FutureReturnValueIgnored")
+    CompletableFuture<?> settled =
+        CompletableFuture.allOf(started, recorded)
+            .handle((ignored, error) -> outcome(mine, error))
+            .thenCompose(done -> done);
+    return settled;
   }
 
   /** The job's partition went elsewhere: stop its run, which its new owner starts again. */
@@ -214,7 +223,7 @@ final class DenoiseHandler implements JobHandler<EncodedJob> {
    * job's outcome; a cancelled job has its outcome already; a revoked one belongs to another worker
    * now; anything else goes back to the consumer loop, which decides by its kind.
    */
-  private CompletableFuture<?> outcome(Run run, Throwable error) {
+  private CompletableFuture<?> outcome(Run run, @Nullable Throwable error) {
     String jobId = run.spec().getJobId();
     if (error == null) {
       running.remove(jobId, run);
@@ -232,7 +241,9 @@ final class DenoiseHandler implements JobHandler<EncodedJob> {
           : CompletableFuture.completedFuture(null);
     }
     if (cause instanceof JobRevoked revoked) {
-      return CompletableFuture.failedFuture(new InfrastructureUnavailable(revoked.getMessage()));
+      // JobRevoked is always made with a message.
+      return CompletableFuture.failedFuture(
+          new InfrastructureUnavailable(Objects.requireNonNull(revoked.getMessage())));
     }
     if (cause instanceof IllegalArgumentException) {
       return CompletableFuture.failedFuture(new JobFailure(cause.getMessage(), cause));

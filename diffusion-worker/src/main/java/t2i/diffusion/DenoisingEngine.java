@@ -14,10 +14,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
+import org.jspecify.annotations.Nullable;
 import t2i.diffusion.engine.Unet;
 import t2i.diffusion.image.ImageConversion;
 import t2i.pipeline.failure.InfrastructureUnavailable;
@@ -94,7 +96,7 @@ final class DenoisingEngine implements AutoCloseable {
   private final Set<String> revoked = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Consumer<Throwable> onFatal;
-  private volatile Throwable broken;
+  private volatile @Nullable Throwable broken;
   private boolean statusUnavailable;
   private final Thread denoiser;
   private final Thread decoder;
@@ -109,7 +111,7 @@ final class DenoisingEngine implements AutoCloseable {
   /** Reused between steps while the same jobs share a call: the text embeddings of each row. */
   private List<DenoisingJob> lastCallJobs = List.of();
 
-  private float[] lastContext;
+  private float[] lastContext = new float[0];
 
   DenoisingEngine(
       Map<String, DiffusionModel> models,
@@ -144,8 +146,11 @@ final class DenoisingEngine implements AutoCloseable {
     denoiser.start();
     decoder.start();
     long interval = settings.statusInterval().toMillis();
-    statusPoller.scheduleWithFixedDelay(
-        this::pollStatus, interval, interval, TimeUnit.MILLISECONDS);
+    // pollStatus() handles its own failures, and close() ends the schedule with the executor:
+    // nothing waits on the future.
+    ScheduledFuture<?> unused =
+        statusPoller.scheduleWithFixedDelay(
+            this::pollStatus, interval, interval, TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -157,9 +162,10 @@ final class DenoisingEngine implements AutoCloseable {
    * StageFatalError} (a thread of the engine died), or an engine failure.
    */
   CompletableFuture<List<GeneratedImage>> submit(DenoisingRequest request) {
-    if (broken != null) {
+    Throwable fatal = broken;
+    if (fatal != null) {
       return CompletableFuture.failedFuture(
-          new StageFatalError("the denoising engine has stopped after a fatal error", broken));
+          new StageFatalError("the denoising engine has stopped after a fatal error", fatal));
     }
     if (activeIds.contains(request.jobId()) || pending.contains(request.jobId())) {
       return CompletableFuture.failedFuture(
@@ -432,9 +438,7 @@ final class DenoisingEngine implements AutoCloseable {
             context,
             first.sequence,
             first.hidden);
-    unetNanos += System.nanoTime() - start;
-    unetCalls++;
-    unetRows += rows;
+    countUnetCall(rows, System.nanoTime() - start);
 
     float[] noise = new float[latentSize];
     row = 0;
@@ -456,6 +460,14 @@ final class DenoisingEngine implements AutoCloseable {
       row += job.rows();
       job.request.steps().stepDone(job.stepsDone(), job.totalSteps());
     }
+  }
+
+  // Only the denoising thread writes these counters; stats() only reads them.
+  @SuppressWarnings("NonAtomicVolatileUpdate")
+  private void countUnetCall(int rows, long nanos) {
+    unetNanos += nanos;
+    unetCalls++;
+    unetRows += rows;
   }
 
   /** The embeddings of each row of a call: a job's unconditional rows, then its conditional. */
@@ -483,6 +495,13 @@ final class DenoisingEngine implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------- decode thread
+
+  // Only the decode thread writes these counters; stats() only reads them.
+  @SuppressWarnings("NonAtomicVolatileUpdate")
+  private void countVaeCall(long nanos) {
+    vaeNanos += nanos;
+    vaeCalls++;
+  }
 
   private void decodeLoop() {
     try {
@@ -526,8 +545,7 @@ final class DenoisingEngine implements AutoCloseable {
               .vaeDecoder()
               .decode(
                   batch, count, DenoisingJob.LATENT_CHANNELS, job.latentHeight, job.latentWidth);
-      vaeNanos += System.nanoTime() - start;
-      vaeCalls++;
+      countVaeCall(System.nanoTime() - start);
       int height = job.latentHeight * ModelDirectory.VAE_SCALE;
       int width = job.latentWidth * ModelDirectory.VAE_SCALE;
       if (pixels.length != count * 3 * height * width) {

@@ -14,6 +14,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
+import org.jspecify.annotations.Nullable;
 import t2i.diffusion.engine.EngineSettings;
 import t2i.pipeline.job.JobStates;
 import t2i.pipeline.job.JobStore;
@@ -39,7 +40,8 @@ public class DiffusionWorker {
 
   private final DiffusionWorkerConfig config;
   private final Map<String, DiffusionModel> models = new LinkedHashMap<>();
-  private volatile WorkerLifecycle lifecycle;
+  // Set by the start-up observer; null before it and when the start failed.
+  private volatile @Nullable WorkerLifecycle lifecycle;
 
   DiffusionWorker(DiffusionWorkerConfig config) {
     this.config = config;

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Jobs waiting for the UNet, oldest first. Bounded for new jobs; a job put back at the front (after
@@ -51,7 +52,7 @@ final class PendingJobs {
   }
 
   /** The oldest job, waiting up to {@code nanos} for one; null if none came. */
-  DenoisingJob peek(long nanos) throws InterruptedException {
+  @Nullable DenoisingJob peek(long nanos) throws InterruptedException {
     lock.lock();
     try {
       while (jobs.isEmpty()) {

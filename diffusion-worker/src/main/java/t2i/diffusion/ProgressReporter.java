@@ -3,11 +3,13 @@ package t2i.diffusion;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
+import org.jspecify.annotations.Nullable;
 import t2i.pipeline.job.JobTracker;
 
 /**
@@ -62,15 +64,17 @@ final class ProgressReporter implements AutoCloseable {
 
   private void write(String jobId, Step step) {
     try {
-      tracker
-          .progress(jobId, step.step(), step.total())
-          .whenComplete((ok, error) -> noteOutcome(error));
+      // noteOutcome() hears every outcome; the future whenComplete() returns only repeats it.
+      CompletableFuture<?> unused =
+          tracker
+              .progress(jobId, step.step(), step.total())
+              .whenComplete((ok, error) -> noteOutcome(error));
     } catch (RuntimeException e) {
       noteOutcome(e);
     }
   }
 
-  private void noteOutcome(Throwable error) {
+  private void noteOutcome(@Nullable Throwable error) {
     if (error != null && !failing) {
       failing = true;
       LOG.warnf("Progress could not be recorded (%s); dropping progress until it can", error);

@@ -13,6 +13,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
+import org.jspecify.annotations.Nullable;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.model.ModelRegistry;
 import t2i.pipeline.stage.InferenceDefaults;
@@ -33,7 +34,8 @@ public class EncoderWorker {
 
   private final EncoderWorkerConfig config;
   private final Map<String, TextEncoder> encoders = new LinkedHashMap<>();
-  private volatile WorkerLifecycle lifecycle;
+  // Set by the start-up observer; null before it and when the start failed.
+  private volatile @Nullable WorkerLifecycle lifecycle;
 
   EncoderWorker(EncoderWorkerConfig config) {
     this.config = config;

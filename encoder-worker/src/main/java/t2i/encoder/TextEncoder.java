@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import t2i.pipeline.config.EngineName;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.model.OnnxSignature;
@@ -52,7 +53,9 @@ final class TextEncoder implements AutoCloseable {
   /** Windows per call of a static-shape export; 0 when the model takes any number. */
   private final int fixedWindows;
 
-  private final AutoCloseable engineOptions;
+  /** The engine's session options, closed with the encoder; null where the engine has none. */
+  private final @Nullable AutoCloseable engineOptions;
+
   private final AtomicLong runs = new AtomicLong();
   private int hiddenSize;
 
@@ -61,7 +64,7 @@ final class TextEncoder implements AutoCloseable {
       List<Predictor<NDList, NDList>> predictors,
       ElementType idType,
       int fixedWindows,
-      AutoCloseable engineOptions) {
+      @Nullable AutoCloseable engineOptions) {
     this.model = model;
     this.predictors = predictors;
     this.idle = new ArrayBlockingQueue<>(predictors.size(), false, predictors);

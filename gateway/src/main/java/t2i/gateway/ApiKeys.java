@@ -24,6 +24,8 @@ final class ApiKeys {
 
   private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-fA-F]{64}");
 
+  // Entries are matched with MessageDigest.isEqual on the hash; record equality is never used.
+  @SuppressWarnings("ArrayRecordComponent")
   private record Entry(String tenant, byte[] hash) {}
 
   private final List<Entry> entries;

@@ -5,11 +5,13 @@ import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
@@ -20,6 +22,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Measures, every {@code interval} on its own thread, how many accepted jobs wait ahead of the
@@ -47,7 +50,7 @@ final class BacklogMonitor implements Backlog, AutoCloseable {
   private final Duration interval;
   private final InstantSource clock;
   private final ScheduledExecutorService scheduler;
-  private volatile Measurement last;
+  private volatile @Nullable Measurement last;
   // The gateway reached Kafka while starting; only a failed measurement says otherwise.
   private volatile boolean reachable = true;
 
@@ -67,7 +70,11 @@ final class BacklogMonitor implements Backlog, AutoCloseable {
 
   /** Measures every interval in the background, the first time at once. */
   void start() {
-    scheduler.scheduleWithFixedDelay(this::refresh, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    // refresh() handles its own failures, and close() ends the schedule with the executor: nothing
+    // waits on the future.
+    ScheduledFuture<?> unused =
+        scheduler.scheduleWithFixedDelay(
+            this::refresh, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -142,7 +149,11 @@ final class BacklogMonitor implements Backlog, AutoCloseable {
           continue;
         }
         OffsetAndMetadata position = committed.get(partition);
-        long from = position != null ? position.offset() : starts.get(partition).offset();
+        // starts holds every partition that ends does: both listed the same partitions.
+        long from =
+            position != null
+                ? position.offset()
+                : Objects.requireNonNull(starts.get(partition)).offset();
         queued += Math.max(0, end.getValue().offset() - from);
       }
     }

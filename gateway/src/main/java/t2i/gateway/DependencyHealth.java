@@ -5,10 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Tells the gRPC health service whether this replica can serve: SERVING while Redis answers, Kafka
@@ -26,7 +28,7 @@ final class DependencyHealth implements AutoCloseable {
   private final Consumer<Boolean> serving;
   private final Duration interval;
   private final ScheduledExecutorService scheduler;
-  private Boolean last;
+  private @Nullable Boolean last;
 
   /**
    * @param serving hears the verdict after every check
@@ -53,7 +55,11 @@ final class DependencyHealth implements AutoCloseable {
 
   /** Checks every interval in the background, the first time at once. */
   void start() {
-    scheduler.scheduleWithFixedDelay(this::check, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    // A failing probe is a verdict, not a failure of the task, and close() ends the schedule with
+    // the executor: nothing waits on the future.
+    ScheduledFuture<?> unused =
+        scheduler.scheduleWithFixedDelay(
+            this::check, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Runs one check; only the scheduler's thread calls it, except in tests. */

@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
+import org.jspecify.annotations.Nullable;
 import t2i.clip.prompt.PromptTokenizer;
 import t2i.pipeline.config.TopicNames;
 import t2i.pipeline.kafka.BroadcastListener;
@@ -97,7 +98,7 @@ final class Gateway implements AutoCloseable {
   /** The health checks' latest verdict, and who hears it. */
   private static final class HealthVerdicts implements Consumer<Boolean> {
     private volatile Consumer<Boolean> listener = serving -> {};
-    private volatile Boolean last;
+    private volatile @Nullable Boolean last;
 
     @Override
     public void accept(Boolean serving) {

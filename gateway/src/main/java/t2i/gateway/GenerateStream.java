@@ -12,6 +12,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
+import org.jspecify.annotations.Nullable;
 import t2i.pipeline.job.JobStore;
 import t2i.pipeline.job.JobView;
 import t2i.pipeline.v1.ImageReady;
@@ -54,9 +55,9 @@ final class GenerateStream implements JobWatcher {
   private boolean awaitingAccepted;
   private boolean lastQueuedIsProgress;
   private boolean completionQueued;
-  private Status failure;
+  private @Nullable Status failure;
   private int lastStep;
-  private volatile JobState finishedAs;
+  private volatile @Nullable JobState finishedAs;
   private volatile boolean done;
 
   /** Images announced but not read yet; bounded by the job's image count. */

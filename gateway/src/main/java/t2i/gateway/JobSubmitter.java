@@ -2,6 +2,7 @@ package t2i.gateway;
 
 import io.grpc.Status;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -61,7 +62,9 @@ final class JobSubmitter {
 
   /** Ends a recorded job that will not be published, so that nothing waits for it. */
   void abandon(JobSpec spec, String reason) {
-    tracker.finish(spec.getJobId(), JobState.FAILED, reason);
+    // The record is ended before finish() returns; streams catch up from it if the announcement
+    // is lost, so nothing waits on the future.
+    CompletableFuture<?> unused = tracker.finish(spec.getJobId(), JobState.FAILED, reason);
   }
 
   private static RuntimeException unavailable(JobSpec spec, Exception cause) {

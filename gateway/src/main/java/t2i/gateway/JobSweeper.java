@@ -5,8 +5,10 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 import t2i.pipeline.job.JobStore;
@@ -53,8 +55,11 @@ final class JobSweeper implements AutoCloseable {
   }
 
   void start() {
-    scheduler.scheduleWithFixedDelay(
-        this::sweepQuietly, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    // sweepQuietly() logs its own failures, and close() ends the schedule with the executor:
+    // nothing waits on the future.
+    ScheduledFuture<?> unused =
+        scheduler.scheduleWithFixedDelay(
+            this::sweepQuietly, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private void sweepQuietly() {
@@ -77,18 +82,23 @@ final class JobSweeper implements AutoCloseable {
         continue;
       }
       JobView job = found.get();
+      // Each record is ended before finish() returns; streams catch up from it if an announcement
+      // is lost, so nothing waits on the futures.
+      CompletableFuture<?> unused;
       if (!job.published()) {
-        tracker.finish(
-            jobId,
-            JobState.FAILED,
-            "The job was recorded but never queued (its gateway stopped or the queue was away)"
-                + " and no retry came before its deadline; submit it again");
+        unused =
+            tracker.finish(
+                jobId,
+                JobState.FAILED,
+                "The job was recorded but never queued (its gateway stopped or the queue was away)"
+                    + " and no retry came before its deadline; submit it again");
       } else if (now >= job.spec().getDeadlineUnixMs() + grace.toMillis()) {
-        tracker.finish(
-            jobId,
-            JobState.EXPIRED,
-            "The job's deadline passed before the workers could finish it; submit it again when"
-                + " the service is less busy");
+        unused =
+            tracker.finish(
+                jobId,
+                JobState.EXPIRED,
+                "The job's deadline passed before the workers could finish it; submit it again when"
+                    + " the service is less busy");
       } else {
         continue;
       }

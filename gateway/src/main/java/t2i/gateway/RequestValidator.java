@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import t2i.clip.prompt.PromptTokenizer;
 import t2i.pipeline.model.ModelDirectory;
@@ -70,7 +71,8 @@ final class RequestValidator {
   }
 
   PromptTokenizer tokenizer(ModelDirectory model) {
-    return tokenizers.get(model.name());
+    // The gateway loads a tokenizer for every model of the registry.
+    return Objects.requireNonNull(tokenizers.get(model.name()));
   }
 
   int maxChunks() {

@@ -3,6 +3,7 @@ package t2i.launcher;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 
 /** Options of the commands that start a local cluster. */
@@ -15,10 +16,10 @@ final class ClusterOptions {
       names = "--models",
       paramLabel = "DIR",
       description = "Directory of models (default: the checkout's models/).")
-  Path models;
+  @Nullable Path models;
 
   @Option(names = "--default-model", description = "Model used when a request names none.")
-  String defaultModel;
+  @Nullable String defaultModel;
 
   @Option(
       names = "--set",

@@ -18,9 +18,15 @@ import t2i.client.GenerationOptions;
     })
 final class DemoCommand implements Callable<Integer> {
 
-  @Mixin GenerationOptions options;
+  // Picocli creates every mixin before the command runs.
+  @SuppressWarnings("NullAway.Init")
+  @Mixin
+  GenerationOptions options;
 
-  @Mixin ClusterOptions cluster;
+  // Picocli creates every mixin before the command runs.
+  @SuppressWarnings("NullAway.Init")
+  @Mixin
+  ClusterOptions cluster;
 
   @Override
   public Integer call() throws Exception {

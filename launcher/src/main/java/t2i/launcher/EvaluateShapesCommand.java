@@ -21,7 +21,10 @@ import t2i.launcher.shapes.ShapesEvaluation.Row;
             + " the image shows what the prompt says.")
 final class EvaluateShapesCommand implements Callable<Integer> {
 
-  @Mixin ShapesRunOptions run;
+  // Picocli creates every mixin before the command runs.
+  @SuppressWarnings("NullAway.Init")
+  @Mixin
+  ShapesRunOptions run;
 
   @Option(names = "--seed", description = "Seed of the first prompt (default ${DEFAULT-VALUE}).")
   long seed = 10_000;

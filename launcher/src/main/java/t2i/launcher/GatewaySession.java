@@ -4,6 +4,7 @@ import io.grpc.ManagedChannel;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import t2i.client.Channels;
 
 /**
@@ -12,10 +13,10 @@ import t2i.client.Channels;
  */
 final class GatewaySession implements AutoCloseable {
 
-  private final LocalCluster cluster;
+  private final @Nullable LocalCluster cluster;
   private final ManagedChannel channel;
 
-  private GatewaySession(LocalCluster cluster, ManagedChannel channel) {
+  private GatewaySession(@Nullable LocalCluster cluster, ManagedChannel channel) {
     this.cluster = cluster;
     this.channel = channel;
   }
@@ -24,8 +25,8 @@ final class GatewaySession implements AutoCloseable {
    * @param apiKey sent to a running gateway that requires one; a local cluster runs without
    *     authentication
    */
-  static GatewaySession open(String server, Optional<String> apiKey, ClusterOptions options)
-      throws Exception {
+  static GatewaySession open(
+      @Nullable String server, Optional<String> apiKey, ClusterOptions options) throws Exception {
     if (server != null) {
       return new GatewaySession(null, Channels.open(server, apiKey));
     }
@@ -50,9 +51,12 @@ final class GatewaySession implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     try {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      // Stopping anyway; whoever interrupted learns it from the flag.
+      Thread.currentThread().interrupt();
     } finally {
       if (cluster != null) {
         System.err.println("t2i: stopping");

@@ -423,7 +423,7 @@ public final class LocalCluster implements AutoCloseable {
     private final Thread thread;
     private int restarts;
 
-    private final class Instance {
+    private static final class Instance {
       final Service service;
       final String name;
       final Map<String, String> config;
@@ -434,12 +434,19 @@ public final class LocalCluster implements AutoCloseable {
       long restartAtNanos;
       Duration backoff = FIRST_BACKOFF;
 
+      /** An instance whose process has just been started. */
       Instance(
-          Service service, String name, Map<String, String> config, List<String> commandPrefix) {
+          Service service,
+          String name,
+          Map<String, String> config,
+          List<String> commandPrefix,
+          ServiceProcess process) {
         this.service = service;
         this.name = name;
         this.config = config;
-        this.commandPrefix = List.copyOf(commandPrefix);
+        this.commandPrefix = commandPrefix;
+        this.process = process;
+        this.startedAtNanos = System.nanoTime();
       }
     }
 
@@ -461,23 +468,24 @@ public final class LocalCluster implements AutoCloseable {
       // The instance's name is its stable identity in its consumer group (static membership).
       config.put("t2i.kafka.group-instance-id", name);
       config.put("quarkus.management.port", Integer.toString(freePort()));
-      Instance instance = new Instance(service, name, service.configOf(config), prefix);
-      instances.put(name, instance);
-      spawn(instance);
+      Map<String, String> serviceConfig = service.configOf(config);
+      List<String> commandPrefix = List.copyOf(prefix);
+      // Registered only once its process runs, so that every instance has one.
+      ServiceProcess process = startProcess(service, name, serviceConfig, commandPrefix);
+      instances.put(name, new Instance(service, name, serviceConfig, commandPrefix, process));
     }
 
     private void spawn(Instance instance) throws IOException {
       instance.process =
-          ServiceProcess.start(
-              instance.service,
-              instance.name,
-              home,
-              logDir,
-              instance.config,
-              List.of(),
-              instance.commandPrefix);
+          startProcess(instance.service, instance.name, instance.config, instance.commandPrefix);
       instance.startedAtNanos = System.nanoTime();
       instance.restartAtNanos = 0;
+    }
+
+    private ServiceProcess startProcess(
+        Service service, String name, Map<String, String> config, List<String> commandPrefix)
+        throws IOException {
+      return ServiceProcess.start(service, name, home, logDir, config, List.of(), commandPrefix);
     }
 
     synchronized List<String> names(Service service) {

@@ -17,6 +17,9 @@ public enum Service {
 
   private final String module;
   private final String maxHeap;
+
+  // List.of is unmodifiable, so the enum stays immutable.
+  @SuppressWarnings("ImmutableEnumChecker")
   private final List<String> ownConfig;
 
   Service(String module, String maxHeap, String... ownConfig) {

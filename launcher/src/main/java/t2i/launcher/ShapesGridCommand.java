@@ -35,7 +35,10 @@ final class ShapesGridCommand implements Callable<Integer> {
   private static final int CAPTION = 34;
   private static final int PAD = 8;
 
-  @Mixin ShapesRunOptions run;
+  // Picocli creates every mixin before the command runs.
+  @SuppressWarnings("NullAway.Init")
+  @Mixin
+  ShapesRunOptions run;
 
   @Option(names = "--out", paramLabel = "PATH", description = "Default ${DEFAULT-VALUE}.")
   Path out = Path.of("docs/shapes-grid.png");

@@ -1,6 +1,7 @@
 package t2i.launcher;
 
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import t2i.client.ApiKeyOption;
@@ -12,11 +13,17 @@ final class ShapesRunOptions {
       names = "--server",
       paramLabel = "HOST:PORT",
       description = "A running gateway (default: start everything locally).")
-  String server;
+  @Nullable String server;
 
-  @Mixin ClusterOptions cluster;
+  // Picocli creates every mixin before the command runs.
+  @SuppressWarnings("NullAway.Init")
+  @Mixin
+  ClusterOptions cluster;
 
-  @Mixin ApiKeyOption apiKey;
+  // Picocli creates every mixin before the command runs.
+  @SuppressWarnings("NullAway.Init")
+  @Mixin
+  ApiKeyOption apiKey;
 
   @Option(names = "--model", description = "Model name (default ${DEFAULT-VALUE}).")
   String model = "shapes";

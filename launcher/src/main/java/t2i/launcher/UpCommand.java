@@ -13,7 +13,10 @@ import picocli.CommandLine.Mixin;
     description = "Run Kafka, Redis and all four services on this machine until Ctrl+C.")
 final class UpCommand implements Callable<Integer> {
 
-  @Mixin ClusterOptions cluster;
+  // Picocli creates every mixin before the command runs.
+  @SuppressWarnings("NullAway.Init")
+  @Mixin
+  ClusterOptions cluster;
 
   @Override
   public Integer call() throws Exception {

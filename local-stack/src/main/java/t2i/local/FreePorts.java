@@ -18,7 +18,8 @@ final class FreePorts {
 
   /** {@code count} distinct ports that were free on {@link #LOOPBACK_HOST} a moment ago. */
   static int[] pick(int count) throws IOException {
-    InetAddress loopback = InetAddress.getByName(LOOPBACK_HOST);
+    // The literal address, not a name lookup: the sockets must bind exactly where callers connect.
+    InetAddress loopback = InetAddress.getByAddress(LOOPBACK_HOST, new byte[] {127, 0, 0, 1});
     List<ServerSocket> held = new ArrayList<>(count);
     try {
       // Holding every socket until all are picked keeps the ports distinct.

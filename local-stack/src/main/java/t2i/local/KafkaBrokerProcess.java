@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
 import org.jboss.logging.Logger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A real Kafka broker in a JVM of its own ({@code kafka.Kafka}, one-node KRaft, on loopback), on
@@ -33,7 +34,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
   private final int brokerPort;
   private final int controllerPort;
   private final Path log;
-  private Process process;
+  private @Nullable Process process;
 
   private KafkaBrokerProcess(
       String host,
@@ -101,6 +102,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
             LocalKafka.Settings.DEFAULTS.numPartitions(),
             STARTUP_TIMEOUT);
     Path config = dataDir.resolveSibling(dataDir.getFileName() + ".properties");
+    Process started;
     try {
       Files.createDirectories(dataDir);
       StorageFormat.formatIfNeeded(dataDir, properties);
@@ -116,7 +118,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
       command.add(System.getProperty("java.class.path"));
       command.add("kafka.Kafka");
       command.add(config.toString());
-      process =
+      started =
           new ProcessBuilder(command)
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
@@ -124,11 +126,12 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     } catch (IOException e) {
       throw new StartupException("Could not start a Kafka broker on " + dataDir, e);
     }
+    process = started;
     long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
     try {
       LocalKafka.awaitReady(bootstrapServers(), deadline, STARTUP_TIMEOUT);
     } catch (RuntimeException e) {
-      process.destroyForcibly();
+      started.destroyForcibly();
       throw new StartupException(
           "The Kafka broker at " + bootstrapServers() + " did not start; see " + log, e);
     }
@@ -137,29 +140,31 @@ public final class KafkaBrokerProcess implements AutoCloseable {
 
   /** Kills the broker at once (SIGKILL), as a crash or a lost machine would. */
   public synchronized void kill() {
-    if (process != null) {
-      process.destroyForcibly();
-      awaitExit();
+    Process running = process;
+    if (running != null) {
+      running.destroyForcibly();
+      awaitExit(running);
     }
   }
 
   /** Stops the broker in order (SIGTERM) and waits for it. */
   public synchronized void stop() {
-    if (process != null) {
-      process.destroy();
-      if (!awaitExit()) {
-        process.destroyForcibly();
-        awaitExit();
+    Process running = process;
+    if (running != null) {
+      running.destroy();
+      if (!awaitExit(running)) {
+        running.destroyForcibly();
+        awaitExit(running);
       }
     }
   }
 
-  private boolean awaitExit() {
+  private static boolean awaitExit(Process running) {
     try {
-      return process.waitFor(STOP_TIMEOUT.toMillis(), MILLISECONDS);
+      return running.waitFor(STOP_TIMEOUT.toMillis(), MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      process.destroyForcibly();
+      running.destroyForcibly();
       return false;
     }
   }

@@ -22,7 +22,7 @@ record RedisExecutable(Path path, boolean bundled) {
     if (path == null || path.isBlank()) {
       return Optional.empty();
     }
-    for (String dir : path.split(File.pathSeparator)) {
+    for (String dir : path.split(File.pathSeparator, -1)) {
       if (dir.isBlank()) {
         continue;
       }

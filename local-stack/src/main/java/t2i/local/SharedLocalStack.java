@@ -3,6 +3,7 @@ package t2i.local;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One {@link LocalStack} per JVM, for tests: started on the first {@link #get()}, stopped by a JVM
@@ -18,8 +19,8 @@ import java.util.Map;
 public final class SharedLocalStack {
 
   // Both guarded by SharedLocalStack.class.
-  private static StackEndpoints endpoints;
-  private static RuntimeException startFailure;
+  private static @Nullable StackEndpoints endpoints;
+  private static @Nullable RuntimeException startFailure;
 
   private SharedLocalStack() {}
 
@@ -29,20 +30,26 @@ public final class SharedLocalStack {
    * @throws StartupException if the stack does not come up; later calls fail the same way at once
    *     rather than wait out another start
    */
+  // The first start's failure is kept on purpose: later callers fail at once with it as the cause
+  // instead of waiting out another start.
+  @SuppressWarnings("StaticAssignmentOfThrowable")
   public static synchronized StackEndpoints get() {
-    if (startFailure != null) {
-      throw new StartupException("The shared local stack failed to start earlier", startFailure);
+    RuntimeException failure = startFailure;
+    if (failure != null) {
+      throw new StartupException("The shared local stack failed to start earlier", failure);
     }
-    if (endpoints == null) {
+    StackEndpoints started = endpoints;
+    if (started == null) {
       Class<?> owner = jvmWideCopy();
       try {
-        endpoints = owner == SharedLocalStack.class ? startHere() : askOwner(owner);
+        started = owner == SharedLocalStack.class ? startHere() : askOwner(owner);
       } catch (RuntimeException e) {
         startFailure = e;
         throw e;
       }
+      endpoints = started;
     }
-    return endpoints;
+    return started;
   }
 
   /** The copy of this class that holds the stack: the system class loader's, if it has one. */

@@ -30,6 +30,8 @@ public record StackEndpoints(String kafkaBootstrapServers, String redisUrl) {
 
   /** The inverse of {@link #serviceConfig()}. */
   static StackEndpoints fromServiceConfig(Map<String, String> config) {
-    return new StackEndpoints(config.get(KAFKA_BOOTSTRAP_SERVERS_KEY), config.get(REDIS_URL_KEY));
+    return new StackEndpoints(
+        Objects.requireNonNull(config.get(KAFKA_BOOTSTRAP_SERVERS_KEY), "kafkaBootstrapServers"),
+        Objects.requireNonNull(config.get(REDIS_URL_KEY), "redisUrl"));
   }
 }

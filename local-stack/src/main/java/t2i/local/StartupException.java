@@ -1,5 +1,7 @@
 package t2i.local;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A local server did not come up. The message names the server and says why; where the server
  * printed something before it failed, the message includes that output.
@@ -12,7 +14,7 @@ public final class StartupException extends RuntimeException {
     super(message);
   }
 
-  StartupException(String message, Throwable cause) {
+  StartupException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
@@ -79,7 +80,9 @@ public final class TopicProbe implements AutoCloseable {
       Set<TopicPartition> partitions = probe.consumer.assignment();
       Map<TopicPartition, Long> end = probe.consumer.endOffsets(partitions);
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (partitions.stream().anyMatch(p -> probe.consumer.position(p) < end.get(p))) {
+      // endOffsets answers for every partition it is asked about.
+      while (partitions.stream()
+          .anyMatch(p -> probe.consumer.position(p) < Objects.requireNonNull(end.get(p)))) {
         if (System.nanoTime() - deadline > 0) {
           throw new IllegalStateException("could not read " + topic + " up to " + end);
         }

@@ -8,6 +8,7 @@ import jakarta.enterprise.event.Observes;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jboss.logging.Logger;
+import org.jspecify.annotations.Nullable;
 import t2i.clip.prompt.PromptTokenizer;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.model.ModelRegistry;
@@ -27,7 +28,8 @@ public class TokenizerService {
 
   private final TokenizerServiceConfig config;
   private final Map<String, PromptTokenizer> tokenizers = new LinkedHashMap<>();
-  private volatile WorkerLifecycle lifecycle;
+  // Set by the start-up observer; null before it and when the start failed.
+  private volatile @Nullable WorkerLifecycle lifecycle;
 
   TokenizerService(TokenizerServiceConfig config) {
     this.config = config;

@@ -6,6 +6,9 @@ import java.util.Arrays;
  * One framed window of a prompt: {@code ids} and the attention weight of each position (1 for BOS,
  * EOS and padding). The arrays belong to the chunk; callers must not change them.
  */
+// equals, hashCode and toString below compare and print the arrays' contents; primitive arrays
+// avoid boxing every id and weight.
+@SuppressWarnings("ArrayRecordComponent")
 public record PromptChunk(int[] ids, float[] weights) {
 
   /** True if any token of the chunk has a weight other than 1. */

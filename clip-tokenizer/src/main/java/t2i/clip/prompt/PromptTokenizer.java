@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import t2i.clip.ClipTokenizer;
 
@@ -53,12 +54,12 @@ public final class PromptTokenizer {
       long maxLength = json.path("model_max_length").asLong(Framing.CLIP_WINDOW);
       // Some exports write a huge sentinel for "no limit"; CLIP's position table is 77 long.
       window = maxLength >= 3 && maxLength <= 4096 ? (int) maxLength : Framing.CLIP_WINDOW;
-      String padToken = tokenText(json.path("pad_token"));
-      if (padToken != null) {
-        OptionalInt padId = tokenizer.idOf(padToken);
+      Optional<String> padToken = tokenText(json.path("pad_token"));
+      if (padToken.isPresent()) {
+        OptionalInt padId = tokenizer.idOf(padToken.get());
         if (padId.isEmpty()) {
           throw new IOException(
-              config + ": pad_token '" + padToken + "' is not in the model's vocabulary");
+              config + ": pad_token '" + padToken.get() + "' is not in the model's vocabulary");
         }
         pad = padId.getAsInt();
       }
@@ -68,14 +69,14 @@ public final class PromptTokenizer {
   }
 
   /** pad_token is a plain string or an AddedToken object with a "content" field. */
-  private static String tokenText(JsonNode node) {
+  private static Optional<String> tokenText(JsonNode node) {
     if (node.isTextual()) {
-      return node.asText();
+      return Optional.of(node.asText());
     }
     if (node.isObject() && node.path("content").isTextual()) {
-      return node.path("content").asText();
+      return Optional.of(node.path("content").asText());
     }
-    return null;
+    return Optional.empty();
   }
 
   public ClipTokenizer tokenizer() {

@@ -19,6 +19,8 @@ public final class PngEncoder {
   private PngEncoder() {}
 
   /**
+   * The PNG file of an 8-bit RGB image.
+   *
    * @param rgb {@code height * width * 3} bytes, row-major, channels interleaved
    */
   public static byte[] encodeRgb(byte[] rgb, int width, int height) {

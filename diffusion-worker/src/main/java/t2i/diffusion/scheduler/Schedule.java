@@ -5,6 +5,8 @@ package t2i.diffusion.scheduler;
  * sigma = sqrt((1 - alphas_cumprod) / alphas_cumprod)}) the sampler assumes at each step, followed
  * by the level its last step lands on. The arrays are owned by the schedule and never changed.
  */
+// Schedules are read step by step and never compared, so record equality on the arrays is unused.
+@SuppressWarnings("ArrayRecordComponent")
 record Schedule(double[] timesteps, double[] sigmas, double initNoiseSigma) {
   Schedule {
     if (sigmas.length != timesteps.length + 1) {

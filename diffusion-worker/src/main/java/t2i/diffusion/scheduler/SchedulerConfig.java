@@ -1,5 +1,7 @@
 package t2i.diffusion.scheduler;
 
+import com.google.errorprone.annotations.FormatMethod;
+import com.google.errorprone.annotations.FormatString;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -242,7 +244,8 @@ public record SchedulerConfig(
     }
   }
 
-  private static void require(boolean condition, String format, Object... args) {
+  @FormatMethod
+  private static void require(boolean condition, @FormatString String format, Object... args) {
     if (!condition) {
       throw new IllegalArgumentException(String.format(format, args));
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /** Reads diffusers' {@code scheduler_config.json} text into a {@link SchedulerConfig}. */
 final class SchedulerConfigJson {
@@ -105,7 +106,7 @@ final class SchedulerConfigJson {
   }
 
   /** The field's node, or null when it is absent or JSON null (both mean "use the default"). */
-  private JsonNode field(String name) {
+  private @Nullable JsonNode field(String name) {
     JsonNode node = root.get(name);
     return node == null || node.isNull() ? null : node;
   }

@@ -4,6 +4,7 @@ import java.awt.image.BufferedImage;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads back what a shapes image shows, with the rules of the domain: the background is the palette
@@ -14,8 +15,16 @@ import java.util.Map;
  */
 public final class ShapeClassifier {
 
-  /** What the classifier saw; the shape attributes are null when no shape was found. */
-  public record Reading(String color, String shape, String where, String background, double fill) {}
+  /**
+   * What the classifier saw; the shape attributes are null when no shape was found, and an
+   * attribute is also null when the domain gives it no values to choose from.
+   */
+  public record Reading(
+      @Nullable String color,
+      @Nullable String shape,
+      @Nullable String where,
+      @Nullable String background,
+      double fill) {}
 
   private final ShapesDomain domain;
 
@@ -122,7 +131,8 @@ public final class ShapeClassifier {
     return Math.sqrt(sum);
   }
 
-  private static String nearest(double[] rgb, Map<String, int[]> palette) {
+  /** The palette entry nearest to the colour; null for an empty palette. */
+  private static @Nullable String nearest(double[] rgb, Map<String, int[]> palette) {
     String best = null;
     double bestDistance = Double.MAX_VALUE;
     for (Map.Entry<String, int[]> entry : palette.entrySet()) {

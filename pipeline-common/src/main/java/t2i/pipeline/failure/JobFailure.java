@@ -1,5 +1,7 @@
 package t2i.pipeline.failure;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The job cannot succeed, for a reason of its own that its owner can act on; the message is that
  * reason, shown to the client as it is.
@@ -12,7 +14,8 @@ public final class JobFailure extends RuntimeException {
     super(reason);
   }
 
-  public JobFailure(String reason, Throwable cause) {
+  /** A failure whose reason is the message of its cause, which may have none. */
+  public JobFailure(@Nullable String reason, Throwable cause) {
     super(reason, cause);
   }
 }

@@ -15,9 +15,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
+import org.jspecify.annotations.Nullable;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.params.ZRangeParams;
 import t2i.pipeline.v1.ImageReady;
 import t2i.pipeline.v1.JobSpec;
 import t2i.v1.JobState;
@@ -235,13 +237,13 @@ public final class JobStore {
   }
 
   /** Ends a job with a terminal state and, for anything but SUCCEEDED, the reason. */
-  public Change finish(String jobId, JobState state, String reason) {
+  public Change finish(String jobId, JobState state, @Nullable String reason) {
     requireTerminal(state);
     return transition(jobId, Optional.empty(), state, reason == null ? "" : reason);
   }
 
   /** As {@link #finish(String, JobState, String)}, recreating the record if Redis lost it. */
-  public Change finish(JobSpec spec, JobState state, String reason) {
+  public Change finish(JobSpec spec, JobState state, @Nullable String reason) {
     requireTerminal(state);
     return transition(spec.getJobId(), Optional.of(spec), state, reason == null ? "" : reason);
   }
@@ -364,7 +366,11 @@ public final class JobStore {
    * the sweep that ends jobs nobody else will.
    */
   public List<String> overdue(long before, int limit) {
-    return redis.zrangeByScore(RedisKeys.deadlines(), Double.NEGATIVE_INFINITY, before, 0, limit);
+    // Scores are epoch milliseconds, far below 2^53, so the double holds them exactly.
+    return redis.zrange(
+        RedisKeys.deadlines(),
+        ZRangeParams.zrangeByScoreParams(Double.NEGATIVE_INFINITY, (double) before)
+            .limit(0, limit));
   }
 
   /** Drops jobs from the deadline index once they have ended. */

@@ -3,6 +3,7 @@ package t2i.pipeline.job;
 import java.time.InstantSource;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 import t2i.pipeline.kafka.Publisher;
 import t2i.pipeline.v1.ImageReady;
 import t2i.pipeline.v1.JobEvent;
@@ -85,17 +86,19 @@ public final class JobTracker {
   }
 
   /** Ends the job, recreating a lost record; returns STALE if it had already ended. */
-  public CompletableFuture<JobStore.Change> finish(JobSpec spec, JobState state, String reason) {
+  public CompletableFuture<JobStore.Change> finish(
+      JobSpec spec, JobState state, @Nullable String reason) {
     return announceEnd(spec.getJobId(), state, reason, store.finish(spec, state, reason));
   }
 
   /** Ends a job that has a record; returns STALE if it had already ended. */
-  public CompletableFuture<JobStore.Change> finish(String jobId, JobState state, String reason) {
+  public CompletableFuture<JobStore.Change> finish(
+      String jobId, JobState state, @Nullable String reason) {
     return announceEnd(jobId, state, reason, store.finish(jobId, state, reason));
   }
 
   private CompletableFuture<JobStore.Change> announceEnd(
-      String jobId, JobState state, String reason, JobStore.Change change) {
+      String jobId, JobState state, @Nullable String reason, JobStore.Change change) {
     if (change == JobStore.Change.UNKNOWN) {
       return CompletableFuture.completedFuture(change);
     }

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Names of everything t2i keeps in Redis. A job's keys share the hash tag {@code {jobId}} so that
@@ -63,7 +64,7 @@ public final class RedisKeys {
    * Text embedding of one weighted prompt: as {@link #embedding(String, int[])}, covering also the
    * attention weight of each position; {@code null} weights (all 1) give the unweighted key.
    */
-  public static String embedding(String model, int[] tokenIds, float[] weights) {
+  public static String embedding(String model, int[] tokenIds, float @Nullable [] weights) {
     ByteBuffer ids =
         ByteBuffer.allocate(tokenIds.length * Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
     ids.asIntBuffer().put(tokenIds);

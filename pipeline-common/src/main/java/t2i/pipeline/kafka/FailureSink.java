@@ -3,6 +3,7 @@ package t2i.pipeline.kafka;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a stage ends a record it cannot complete. Each method completes once the outcome is safely
@@ -11,8 +12,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  */
 public interface FailureSink<T> {
 
-  /** The job failed for a reason of its own: end it FAILED with that reason. */
-  CompletionStage<?> failed(Delivery<T> delivery, String reason);
+  /**
+   * The job failed for a reason of its own: end it FAILED with that reason (null when the failure
+   * carries no message).
+   */
+  CompletionStage<?> failed(Delivery<T> delivery, @Nullable String reason);
 
   /**
    * The job's deadline passed while the stage waited for infrastructure: end it EXPIRED.

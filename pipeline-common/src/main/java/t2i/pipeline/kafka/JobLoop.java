@@ -25,6 +25,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.jboss.logging.Logger;
+import org.jspecify.annotations.Nullable;
 import t2i.pipeline.failure.FailureKind;
 import t2i.pipeline.failure.Failures;
 import t2i.pipeline.failure.StageFatalError;
@@ -87,13 +88,20 @@ public final class JobLoop<T> implements Runnable {
   private boolean paused;
   private volatile boolean waitingForInfrastructure;
 
-  private JobLoop(Builder<T> b) {
-    this.name = b.name;
-    this.topic = b.topic;
-    this.consumer = b.consumer;
-    this.parser = b.parser;
-    this.handler = b.handler;
-    this.failureSink = b.failureSink;
+  private JobLoop(
+      Builder<T> b,
+      String name,
+      String topic,
+      org.apache.kafka.clients.consumer.Consumer<String, byte[]> consumer,
+      Parser<T> parser,
+      JobHandler<T> handler,
+      FailureSink<T> failureSink) {
+    this.name = name;
+    this.topic = topic;
+    this.consumer = consumer;
+    this.parser = parser;
+    this.handler = handler;
+    this.failureSink = failureSink;
     this.deadlineOf = b.deadlineOf;
     this.maxInFlight = b.maxInFlight;
     this.maxPollRecords = b.maxPollRecords;
@@ -260,11 +268,13 @@ public final class JobLoop<T> implements Runnable {
     entry.attempts++;
     entry.state = State.RUNNING;
     ConsumerRecord<String, byte[]> r = entry.record;
-    entry.delivery =
-        new Delivery<>(r.key(), entry.value, r.topic(), r.partition(), r.offset(), entry.attempts);
+    Delivery<T> delivery =
+        new Delivery<>(
+            r.key(), entry.parsedValue(), r.topic(), r.partition(), r.offset(), entry.attempts);
+    entry.delivery = delivery;
     CompletionStage<?> work;
     try {
-      work = Objects.requireNonNull(handler.handle(entry.delivery), "handler returned null");
+      work = Objects.requireNonNull(handler.handle(delivery), "handler returned null");
     } catch (Exception | Error e) {
       entry.fail(e);
       return;
@@ -322,7 +332,8 @@ public final class JobLoop<T> implements Runnable {
           case SINK_FAILED -> entry.waitingForInfrastructure = onSinkFailure(entry, now);
           case SINK_WAITING -> {
             if (now - entry.retryAtNanos >= 0) {
-              sink(entry, entry.sinkCall);
+              // Only a sink call that failed waits to be retried.
+              sink(entry, Objects.requireNonNull(entry.sinkCall));
             }
           }
           default -> {}
@@ -343,7 +354,9 @@ public final class JobLoop<T> implements Runnable {
 
   /** Returns whether the entry now waits for infrastructure. */
   private boolean onFailure(InFlight<T> entry, long now) {
-    Throwable cause = entry.error;
+    // A handler can only fail once dispatched, that is with its delivery made.
+    Throwable cause = Objects.requireNonNull(entry.error);
+    Delivery<T> delivery = Objects.requireNonNull(entry.delivery);
     FailureKind kind = Failures.classify(cause);
     String job = shorten(entry.record.key());
     switch (kind) {
@@ -351,16 +364,16 @@ public final class JobLoop<T> implements Runnable {
       case PERMANENT -> {
         String reason = Failures.unwrap(cause).getMessage();
         LOG.infof("[%s] job %s failed: %s", name, job, reason);
-        sink(entry, () -> failureSink.failed(entry.delivery, reason));
+        sink(entry, () -> failureSink.failed(delivery, reason));
         return false;
       }
       case TRANSIENT -> {
-        long deadline = deadlineOf.applyAsLong(entry.value);
+        long deadline = deadlineOf.applyAsLong(delivery.value());
         if (deadline > 0 && clock.millis() >= deadline) {
           LOG.warnf(
               "[%s] job %s passed its deadline while waiting for infrastructure: %s",
               name, job, Failures.unwrap(cause).toString());
-          sink(entry, () -> failureSink.expired(entry.delivery, cause));
+          sink(entry, () -> failureSink.expired(delivery, cause));
           return false;
         }
         entry.transientFailures++;
@@ -399,7 +412,8 @@ public final class JobLoop<T> implements Runnable {
               name,
               job,
               entry.attempts);
-          sink(entry, () -> failureSink.park(entry.record, Optional.of(entry.value), cause));
+          Optional<T> value = Optional.of(delivery.value());
+          sink(entry, () -> failureSink.park(entry.record, value, cause));
         }
         return false;
       }
@@ -408,7 +422,7 @@ public final class JobLoop<T> implements Runnable {
 
   /** Returns whether the entry now waits for infrastructure. */
   private boolean onSinkFailure(InFlight<T> entry, long now) {
-    Throwable cause = entry.error;
+    Throwable cause = Objects.requireNonNull(entry.error);
     FailureKind kind = Failures.classify(cause);
     if (kind == FailureKind.FATAL) {
       throw new StageFatalError("fatal failure recording the outcome of a record", cause);
@@ -530,9 +544,10 @@ public final class JobLoop<T> implements Runnable {
   }
 
   private void revoke(InFlight<T> entry) {
-    if (entry.delivery != null && entry.state != State.DONE && entry.state != State.BLOCKED) {
+    Delivery<T> delivery = entry.delivery;
+    if (delivery != null && entry.state != State.DONE && entry.state != State.BLOCKED) {
       try {
-        handler.revoked(entry.delivery);
+        handler.revoked(delivery);
       } catch (RuntimeException e) {
         LOG.warnf(e, "[%s] stopping job %s after revocation failed", name, entry.record.key());
       }
@@ -617,19 +632,32 @@ public final class JobLoop<T> implements Runnable {
   /** A record and its progress; state is written by completion threads, read by the loop. */
   private static final class InFlight<T> {
     final ConsumerRecord<String, byte[]> record;
-    T value;
-    Delivery<T> delivery;
+
+    /** Null until parsed; a record that does not parse goes to the dead letters unhandled. */
+    @Nullable T value;
+
+    /** Null until first dispatched. */
+    @Nullable Delivery<T> delivery;
+
     int attempts;
     int transientFailures;
     int sinkAttempts;
     boolean waitingForInfrastructure;
     long retryAtNanos;
-    Supplier<CompletionStage<?>> sinkCall;
-    volatile Throwable error;
+    @Nullable Supplier<CompletionStage<?>> sinkCall;
+
+    /** Set before the state says FAILED or SINK_FAILED. */
+    volatile @Nullable Throwable error;
+
     volatile State state = State.RUNNING;
 
     InFlight(ConsumerRecord<String, byte[]> record) {
       this.record = record;
+    }
+
+    /** The value of a record that parsed: only such records are dispatched. */
+    T parsedValue() {
+      return Objects.requireNonNull(value, "dispatching a record that did not parse");
     }
 
     void fail(Throwable cause) {
@@ -645,12 +673,12 @@ public final class JobLoop<T> implements Runnable {
 
   /** Builds a loop; every setting has a default except the wiring. */
   public static final class Builder<T> {
-    private String name;
-    private String topic;
-    private org.apache.kafka.clients.consumer.Consumer<String, byte[]> consumer;
-    private Parser<T> parser;
-    private JobHandler<T> handler;
-    private FailureSink<T> failureSink;
+    private @Nullable String name;
+    private @Nullable String topic;
+    private org.apache.kafka.clients.consumer.@Nullable Consumer<String, byte[]> consumer;
+    private @Nullable Parser<T> parser;
+    private @Nullable JobHandler<T> handler;
+    private @Nullable FailureSink<T> failureSink;
     private ToLongFunction<T> deadlineOf = value -> 0;
     private int maxInFlight = 16;
     private int maxPollRecords = 16;
@@ -762,12 +790,13 @@ public final class JobLoop<T> implements Runnable {
     }
 
     public JobLoop<T> build() {
-      Objects.requireNonNull(name, "name");
-      Objects.requireNonNull(topic, "topic");
-      Objects.requireNonNull(consumer, "consumer");
-      Objects.requireNonNull(parser, "parser");
-      Objects.requireNonNull(handler, "handler");
-      Objects.requireNonNull(failureSink, "failureSink");
+      String name = Objects.requireNonNull(this.name, "name");
+      String topic = Objects.requireNonNull(this.topic, "topic");
+      org.apache.kafka.clients.consumer.Consumer<String, byte[]> consumer =
+          Objects.requireNonNull(this.consumer, "consumer");
+      Parser<T> parser = Objects.requireNonNull(this.parser, "parser");
+      JobHandler<T> handler = Objects.requireNonNull(this.handler, "handler");
+      FailureSink<T> failureSink = Objects.requireNonNull(this.failureSink, "failureSink");
       require(maxInFlight >= 1, "maxInFlight must be >= 1, was " + maxInFlight);
       require(
           maxPollRecords >= 1 && maxPollRecords <= maxInFlight,
@@ -776,7 +805,7 @@ public final class JobLoop<T> implements Runnable {
       require(
           !firstBackoff.isNegative() && firstBackoff.compareTo(maxBackoff) <= 0,
           "backoff must be non-negative and first <= max");
-      return new JobLoop<>(this);
+      return new JobLoop<>(this, name, topic, consumer, parser, handler, failureSink);
     }
 
     private static void require(boolean condition, String message) {

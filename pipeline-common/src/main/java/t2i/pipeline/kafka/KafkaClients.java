@@ -73,7 +73,7 @@ public final class KafkaClients {
     // than Kafka's default: a rebalance reaches members at their next heartbeat.
     props.put(
         ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
-        (int) Math.clamp(sessionTimeout.toMillis() / 3, 500, 3000));
+        Math.clamp(sessionTimeout.toMillis() / 3, 500, 3000));
     props.put(
         ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
         CooperativeStickyAssignor.class.getName());

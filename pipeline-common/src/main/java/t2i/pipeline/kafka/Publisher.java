@@ -3,6 +3,7 @@ package t2i.pipeline.kafka;
 import com.google.protobuf.MessageLite;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -33,17 +34,20 @@ public final class Publisher {
   public CompletableFuture<RecordMetadata> send(String topic, String key, byte[] value) {
     CompletableFuture<RecordMetadata> acked = new CompletableFuture<>();
     try {
-      producer.send(
-          new ProducerRecord<>(topic, key, value),
-          (metadata, error) ->
-              completions.execute(
-                  () -> {
-                    if (error != null) {
-                      acked.completeExceptionally(error);
-                    } else {
-                      acked.complete(metadata);
-                    }
-                  }));
+      // The callback completes acked with the same outcome as this future, off the producer's
+      // thread.
+      Future<RecordMetadata> unused =
+          producer.send(
+              new ProducerRecord<>(topic, key, value),
+              (metadata, error) ->
+                  completions.execute(
+                      () -> {
+                        if (error != null) {
+                          acked.completeExceptionally(error);
+                        } else {
+                          acked.complete(metadata);
+                        }
+                      }));
     } catch (RuntimeException e) {
       // send() throws directly for, e.g., a record over max.request.size or a closed producer.
       acked.completeExceptionally(e);

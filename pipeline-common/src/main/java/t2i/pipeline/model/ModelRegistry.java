@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
@@ -16,15 +17,17 @@ import java.util.stream.Stream;
  */
 public final class ModelRegistry {
 
-  private final TreeMap<String, ModelDirectory> models;
+  private final SortedMap<String, ModelDirectory> models;
   private final ModelDirectory defaultModel;
 
-  private ModelRegistry(TreeMap<String, ModelDirectory> models, ModelDirectory defaultModel) {
+  private ModelRegistry(SortedMap<String, ModelDirectory> models, ModelDirectory defaultModel) {
     this.models = models;
     this.defaultModel = defaultModel;
   }
 
   /**
+   * Finds the models under a directory and picks the default one.
+   *
    * @throws IOException if the directory is missing, holds no model, holds an incomplete model, or
    *     the configured default is not among them; the message says what to change
    */

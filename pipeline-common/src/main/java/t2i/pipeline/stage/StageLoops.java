@@ -15,6 +15,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.jboss.logging.Logger;
+import org.jspecify.annotations.Nullable;
 import t2i.pipeline.config.KafkaSettings;
 import t2i.pipeline.job.JobGate;
 import t2i.pipeline.job.JobStore;
@@ -105,10 +106,10 @@ public final class StageLoops implements AutoCloseable {
     private final String topic;
     private final Parser<T> parser;
     private final Function<T, JobSpec> specOf;
-    private JobState state;
+    private @Nullable JobState state;
     private boolean handsOff;
     private Predicate<T> redo = value -> false;
-    private JobHandler<T> handler;
+    private @Nullable JobHandler<T> handler;
     private int consumers = 1;
     private int maxInFlight = 16;
     private Consumer<Throwable> onFatal;
@@ -149,6 +150,8 @@ public final class StageLoops implements AutoCloseable {
     }
 
     /**
+     * How many records the stage works on at once.
+     *
      * @param consumers Kafka consumers (threads) in this process
      * @param maxInFlight records each consumer may have in flight at once
      */
@@ -166,8 +169,8 @@ public final class StageLoops implements AutoCloseable {
 
     /** Starts consuming {@code topic} in the stage's consumer group. */
     public StageLoops start() {
-      Objects.requireNonNull(state, "state");
-      Objects.requireNonNull(handler, "handler");
+      JobState state = Objects.requireNonNull(this.state, "state");
+      JobHandler<T> handler = Objects.requireNonNull(this.handler, "handler");
       if (consumers < 1) {
         throw new IllegalArgumentException(stage + ": consumers must be >= 1, was " + consumers);
       }

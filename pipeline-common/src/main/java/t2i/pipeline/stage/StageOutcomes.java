@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.jspecify.annotations.Nullable;
 import t2i.pipeline.failure.Failures;
 import t2i.pipeline.job.JobTracker;
 import t2i.pipeline.kafka.Delivery;
@@ -57,7 +58,7 @@ final class StageOutcomes<T> implements FailureSink<T> {
   }
 
   @Override
-  public CompletionStage<?> failed(Delivery<T> delivery, String reason) {
+  public CompletionStage<?> failed(Delivery<T> delivery, @Nullable String reason) {
     return tracker.finish(specOf.apply(delivery.value()), JobState.FAILED, reason);
   }
 

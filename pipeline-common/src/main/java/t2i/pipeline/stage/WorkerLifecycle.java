@@ -4,6 +4,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
 import t2i.pipeline.config.KafkaSettings;
 import t2i.pipeline.config.RedisSettings;
 
@@ -105,8 +106,12 @@ public final class WorkerLifecycle implements AutoCloseable {
     closeInOrder(loops, parts, connections, models);
   }
 
+  /** Closes what there is; the parts not yet made when a start failed are null. */
   private static void closeInOrder(
-      StageLoops loops, Parts parts, StageConnections connections, AutoCloseable models) {
+      @Nullable StageLoops loops,
+      Parts parts,
+      @Nullable StageConnections connections,
+      AutoCloseable models) {
     List<AutoCloseable> order = new ArrayList<>();
     order.add(loops);
     order.addAll(parts.owned);

@@ -8,6 +8,9 @@ import java.util.Arrays;
  * A dense float32 tensor in row-major order; its wire form (Redis) is the raw little-endian floats.
  * The arrays are owned by the tensor: callers must not modify them after construction.
  */
+// equals, hashCode and toString below use the arrays' contents; primitive arrays keep large
+// tensors compact.
+@SuppressWarnings("ArrayRecordComponent")
 public record FloatTensor(int[] shape, float[] data) {
 
   public FloatTensor {
