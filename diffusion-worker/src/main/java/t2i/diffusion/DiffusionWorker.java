@@ -14,7 +14,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
-import org.jspecify.annotations.Nullable;
 import t2i.diffusion.engine.EngineSettings;
 import t2i.pipeline.job.JobStates;
 import t2i.pipeline.job.JobStore;
@@ -41,21 +40,20 @@ public class DiffusionWorker {
   private final DiffusionWorkerConfig config;
   private final Map<String, DiffusionModel> models = new LinkedHashMap<>();
   // Set by the start-up observer; null before it and when the start failed.
-  private volatile @Nullable WorkerLifecycle lifecycle;
+  private final WorkerLifecycle lifecycle = new WorkerLifecycle();
 
   DiffusionWorker(DiffusionWorkerConfig config) {
     this.config = config;
   }
 
   void start(@Observes StartupEvent event) throws Exception {
-    lifecycle =
-        WorkerLifecycle.start(
-            DenoiseHandler.STAGE,
-            config.kafka(),
-            config.redis(),
-            () -> Quarkus.asyncExit(0),
-            this::loadModels,
-            this::assemble);
+    lifecycle.start(
+        DenoiseHandler.STAGE,
+        config.kafka(),
+        config.redis(),
+        () -> Quarkus.asyncExit(0),
+        this::loadModels,
+        this::assemble);
   }
 
   private AutoCloseable loadModels() throws Exception {
@@ -140,20 +138,15 @@ public class DiffusionWorker {
 
   /** Whether the consumer loops and the engine's threads run (liveness). */
   boolean isLive() {
-    WorkerLifecycle running = lifecycle;
-    return running != null && running.isLive();
+    return lifecycle.isLive();
   }
 
   /** Whether the worker takes new jobs: live, and Kafka and Redis answer (readiness). */
   boolean isReady() {
-    WorkerLifecycle running = lifecycle;
-    return running != null && running.isReady();
+    return lifecycle.isReady();
   }
 
   void stop(@Observes ShutdownEvent event) {
-    WorkerLifecycle running = lifecycle;
-    if (running != null) {
-      running.close();
-    }
+    lifecycle.close();
   }
 }

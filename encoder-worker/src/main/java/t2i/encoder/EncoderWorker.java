@@ -13,7 +13,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
-import org.jspecify.annotations.Nullable;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.model.ModelRegistry;
 import t2i.pipeline.stage.InferenceDefaults;
@@ -35,7 +34,7 @@ public class EncoderWorker {
   private final EncoderWorkerConfig config;
   private final Map<String, TextEncoder> encoders = new LinkedHashMap<>();
   // Set by the start-up observer; null before it and when the start failed.
-  private volatile @Nullable WorkerLifecycle lifecycle;
+  private final WorkerLifecycle lifecycle = new WorkerLifecycle();
 
   EncoderWorker(EncoderWorkerConfig config) {
     this.config = config;
@@ -43,36 +42,35 @@ public class EncoderWorker {
 
   void start(@Observes StartupEvent event) throws Exception {
     EncoderWorkerConfig.Encoder settings = config.encoder();
-    lifecycle =
-        WorkerLifecycle.start(
-            EncodeHandler.STAGE,
-            config.kafka(),
-            config.redis(),
-            () -> Quarkus.asyncExit(0),
-            this::loadEncoders,
-            (connections, parts) -> {
-              ExecutorService executor = parts.own(encoderThreads(settings));
-              EncodeHandler handler =
-                  new EncodeHandler(
-                      encoders,
-                      connections.embeddings(config.redis().embeddingRetention()),
-                      connections.tracker(),
-                      connections.publisher(),
-                      connections.topics().encoded(),
-                      executor);
-              return StageLoops.builder(
-                      connections,
-                      EncodeHandler.STAGE,
-                      connections.topics().tokenized(),
-                      TokenizedJob.parser(),
-                      TokenizedJob::getSpec)
-                  .state(JobState.ENCODING, true)
-                  // A diffusion worker that lost the embeddings asks for them again.
-                  .redo(TokenizedJob::getRedo)
-                  .handler(handler)
-                  .concurrency(settings.consumers(), settings.maxInFlight())
-                  .start();
-            });
+    lifecycle.start(
+        EncodeHandler.STAGE,
+        config.kafka(),
+        config.redis(),
+        () -> Quarkus.asyncExit(0),
+        this::loadEncoders,
+        (connections, parts) -> {
+          ExecutorService executor = parts.own(encoderThreads(settings));
+          EncodeHandler handler =
+              new EncodeHandler(
+                  encoders,
+                  connections.embeddings(config.redis().embeddingRetention()),
+                  connections.tracker(),
+                  connections.publisher(),
+                  connections.topics().encoded(),
+                  executor);
+          return StageLoops.builder(
+                  connections,
+                  EncodeHandler.STAGE,
+                  connections.topics().tokenized(),
+                  TokenizedJob.parser(),
+                  TokenizedJob::getSpec)
+              .state(JobState.ENCODING, true)
+              // A diffusion worker that lost the embeddings asks for them again.
+              .redo(TokenizedJob::getRedo)
+              .handler(handler)
+              .concurrency(settings.consumers(), settings.maxInFlight())
+              .start();
+        });
   }
 
   private AutoCloseable loadEncoders() throws Exception {
@@ -119,20 +117,15 @@ public class EncoderWorker {
 
   /** Whether the consumer loops run (liveness). */
   boolean isLive() {
-    WorkerLifecycle running = lifecycle;
-    return running != null && running.isLive();
+    return lifecycle.isLive();
   }
 
   /** Whether the service takes new jobs: live, and Kafka and Redis answer (readiness). */
   boolean isReady() {
-    WorkerLifecycle running = lifecycle;
-    return running != null && running.isReady();
+    return lifecycle.isReady();
   }
 
   void stop(@Observes ShutdownEvent event) {
-    WorkerLifecycle running = lifecycle;
-    if (running != null) {
-      running.close();
-    }
+    lifecycle.close();
   }
 }

@@ -2,7 +2,6 @@ package t2i.gateway;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Duration;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -148,8 +147,6 @@ final class Gateway implements AutoCloseable {
     JobSweeper sweeper = null;
     DependencyHealth health = null;
     try {
-      Duration reconcileInterval =
-          JobEventListener.checkedReconcileInterval(settings.reconcileInterval());
       RequestValidator validator =
           new RequestValidator(limits, models, tokenizers, config.models().maxPromptChunks());
       TopicNames topics = connections.topics();
@@ -197,7 +194,7 @@ final class Gateway implements AutoCloseable {
               KafkaClients.broadcastConsumer(connections.endpoint(), "gateway-events"),
               topics.events(),
               watchers,
-              reconcileInterval);
+              settings.reconcileInterval());
       Thread listenerThread = Thread.ofPlatform().name("job-events").unstarted(listener);
       HealthVerdicts verdicts = new HealthVerdicts();
       // The event listener feeds every stream of this replica: without it the replica cannot

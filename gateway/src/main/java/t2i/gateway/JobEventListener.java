@@ -19,17 +19,6 @@ final class JobEventListener {
 
   private JobEventListener() {}
 
-  /**
-   * @throws IllegalArgumentException if the interval is too short to be meant
-   */
-  static Duration checkedReconcileInterval(Duration interval) {
-    if (interval.toMillis() < 10) {
-      throw new IllegalArgumentException(
-          "t2i.gateway.reconcile-interval must be at least 10ms, was " + interval);
-    }
-    return interval;
-  }
-
   /** A listener that owns {@code consumer}; run it on its own thread after {@code assignAll}. */
   static BroadcastListener create(
       Consumer<String, byte[]> consumer,

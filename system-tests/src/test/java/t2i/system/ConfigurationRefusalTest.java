@@ -1,6 +1,7 @@
 package t2i.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,12 +40,15 @@ class ConfigurationRefusalTest {
     String name = service.module() + "-" + key.replace('.', '-');
     try (ServiceProcess process =
         ServiceProcess.start(service, name, HOME, LOGS, Map.of(key, value), List.of(), List.of())) {
-      long until = System.nanoTime() + START_LIMIT.toNanos();
-      while (process.isAlive() && System.nanoTime() < until) {
-        Thread.sleep(200);
-      }
+      await()
+          .atMost(START_LIMIT)
+          .pollInterval(Duration.ofMillis(200))
+          .untilAsserted(
+              () ->
+                  assertThat(process.isAlive())
+                      .as("still running:\n%s", process.logTail(50))
+                      .isFalse());
       String log = process.logTail(200);
-      assertThat(process.isAlive()).as("still running after %s:\n%s", START_LIMIT, log).isFalse();
       assertThat(log)
           .contains("Configuration validation failed")
           .contains(key)

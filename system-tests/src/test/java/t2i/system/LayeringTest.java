@@ -21,7 +21,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import t2i.launcher.Service;
 
 /**
  * The layering the code promises, checked on the compiled classes of every module: services are
@@ -146,23 +148,16 @@ class LayeringTest {
   }
 
   @ParameterizedTest
-  @ValueSource(
-      strings = {
-        "t2i.gateway.Gateway",
-        "t2i.tokenizer.TokenizerService",
-        "t2i.encoder.EncoderWorker",
-        "t2i.diffusion.DiffusionWorker"
-      })
-  void noServiceClass_isOnTheSystemTestsClassPath(String serviceClass) {
+  @CsvSource({
+    "GATEWAY, t2i.gateway.Gateway",
+    "TOKENIZER, t2i.tokenizer.TokenizerService",
+    "ENCODER, t2i.encoder.EncoderWorker",
+    "DIFFUSION, t2i.diffusion.DiffusionWorker"
+  })
+  void noServiceClass_isOnTheSystemTestsClassPath(Service service, String serviceClass) {
     Path compiled =
         Path.of(System.getProperty("repo.root"))
-            .resolve(
-                switch (serviceClass.split("\\.")[1]) {
-                  case "gateway" -> "gateway";
-                  case "tokenizer" -> "tokenizer-service";
-                  case "encoder" -> "encoder-worker";
-                  default -> "diffusion-worker";
-                })
+            .resolve(service.module())
             .resolve("target/classes")
             .resolve(serviceClass.replace('.', '/') + ".class");
     assertThat(compiled).as("the class this test looks for exists").isRegularFile();

@@ -8,7 +8,6 @@ import jakarta.enterprise.event.Observes;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jboss.logging.Logger;
-import org.jspecify.annotations.Nullable;
 import t2i.clip.prompt.PromptTokenizer;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.model.ModelRegistry;
@@ -29,37 +28,36 @@ public class TokenizerService {
   private final TokenizerServiceConfig config;
   private final Map<String, PromptTokenizer> tokenizers = new LinkedHashMap<>();
   // Set by the start-up observer; null before it and when the start failed.
-  private volatile @Nullable WorkerLifecycle lifecycle;
+  private final WorkerLifecycle lifecycle = new WorkerLifecycle();
 
   TokenizerService(TokenizerServiceConfig config) {
     this.config = config;
   }
 
   void start(@Observes StartupEvent event) throws Exception {
-    lifecycle =
-        WorkerLifecycle.start(
-            TokenizeHandler.STAGE,
-            config.kafka(),
-            config.redis(),
-            () -> Quarkus.asyncExit(0),
-            this::loadTokenizers,
-            (connections, parts) ->
-                StageLoops.builder(
-                        connections,
-                        TokenizeHandler.STAGE,
-                        connections.topics().jobs(),
-                        JobSubmitted.parser(),
-                        JobSubmitted::getSpec)
-                    .state(JobState.TOKENIZING, true)
-                    .handler(
-                        new TokenizeHandler(
-                            tokenizers,
-                            config.models().maxPromptChunks(),
-                            connections.tracker(),
-                            connections.publisher(),
-                            connections.topics().tokenized()))
-                    .concurrency(config.tokenizer().consumers(), config.tokenizer().maxInFlight())
-                    .start());
+    lifecycle.start(
+        TokenizeHandler.STAGE,
+        config.kafka(),
+        config.redis(),
+        () -> Quarkus.asyncExit(0),
+        this::loadTokenizers,
+        (connections, parts) ->
+            StageLoops.builder(
+                    connections,
+                    TokenizeHandler.STAGE,
+                    connections.topics().jobs(),
+                    JobSubmitted.parser(),
+                    JobSubmitted::getSpec)
+                .state(JobState.TOKENIZING, true)
+                .handler(
+                    new TokenizeHandler(
+                        tokenizers,
+                        config.models().maxPromptChunks(),
+                        connections.tracker(),
+                        connections.publisher(),
+                        connections.topics().tokenized()))
+                .concurrency(config.tokenizer().consumers(), config.tokenizer().maxInFlight())
+                .start());
   }
 
   private AutoCloseable loadTokenizers() throws Exception {
@@ -75,20 +73,15 @@ public class TokenizerService {
 
   /** Whether the consumer loops run (liveness). */
   boolean isLive() {
-    WorkerLifecycle running = lifecycle;
-    return running != null && running.isLive();
+    return lifecycle.isLive();
   }
 
   /** Whether the service takes new jobs: live, and Kafka and Redis answer (readiness). */
   boolean isReady() {
-    WorkerLifecycle running = lifecycle;
-    return running != null && running.isReady();
+    return lifecycle.isReady();
   }
 
   void stop(@Observes ShutdownEvent event) {
-    WorkerLifecycle running = lifecycle;
-    if (running != null) {
-      running.close();
-    }
+    lifecycle.close();
   }
 }

@@ -14,7 +14,8 @@ import t2i.pipeline.config.RedisSettings;
  * assembles its handler and the parts it needs from the connections, and its consumer loops start.
  * On close, or when the start fails half-way, everything is closed in the reverse order of its
  * dependencies: the loops first, so they drain, then the worker's parts, then the connections, then
- * the models. Owns all of them.
+ * the models. Owns all of them. Before its start it is neither live nor ready, and closing it
+ * closes nothing. Thread-safe.
  */
 public final class WorkerLifecycle implements AutoCloseable {
 
@@ -49,27 +50,20 @@ public final class WorkerLifecycle implements AutoCloseable {
     }
   }
 
-  private final AutoCloseable models;
-  private final StageConnections connections;
-  private final Parts parts;
-  private final StageLoops loops;
+  /** What a started worker owns. */
+  private record Running(
+      AutoCloseable models, StageConnections connections, Parts parts, StageLoops loops) {}
 
-  private WorkerLifecycle(
-      AutoCloseable models, StageConnections connections, Parts parts, StageLoops loops) {
-    this.models = models;
-    this.connections = connections;
-    this.parts = parts;
-    this.loops = loops;
-  }
+  private volatile @Nullable Running running;
 
   /**
-   * Starts a worker.
+   * Starts the worker; call once.
    *
    * @param stage the stage's name, as in logs and consumer groups
    * @param orderlyExit what SIGTERM does (Quarkus' exit, so shutdown observers run)
    * @throws Exception whatever loading, connecting or the assembly threw, after closing all of it
    */
-  public static WorkerLifecycle start(
+  public void start(
       String stage,
       KafkaSettings kafka,
       RedisSettings redis,
@@ -84,7 +78,7 @@ public final class WorkerLifecycle implements AutoCloseable {
     try {
       connections = StageConnections.open(stage, kafka, redis, InstantSource.system());
       StageLoops loops = assembly.start(connections, parts);
-      return new WorkerLifecycle(loaded, connections, parts, loops);
+      running = new Running(loaded, connections, parts, loops);
     } catch (Exception | Error e) {
       closeInOrder(null, parts, connections, loaded);
       throw e;
@@ -93,20 +87,26 @@ public final class WorkerLifecycle implements AutoCloseable {
 
   /** Whether the consumer loops, and whatever else the worker named, run (liveness). */
   public boolean isLive() {
-    return loops.isAlive() && parts.liveChecks.stream().allMatch(BooleanSupplier::getAsBoolean);
+    Running now = running;
+    return now != null
+        && now.loops().isAlive()
+        && now.parts().liveChecks.stream().allMatch(BooleanSupplier::getAsBoolean);
   }
 
   /** Whether the worker takes new jobs: live, and Kafka and Redis answer (readiness). */
   public boolean isReady() {
-    return isLive() && !loops.isWaitingForInfrastructure();
+    Running now = running;
+    return isLive() && now != null && !now.loops().isWaitingForInfrastructure();
   }
 
   @Override
   public void close() {
-    closeInOrder(loops, parts, connections, models);
+    Running now = running;
+    if (now != null) {
+      closeInOrder(now.loops(), now.parts(), now.connections(), now.models());
+    }
   }
 
-  /** Closes what there is; the parts not yet made when a start failed are null. */
   private static void closeInOrder(
       @Nullable StageLoops loops,
       Parts parts,
