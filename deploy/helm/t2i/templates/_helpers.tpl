@@ -67,6 +67,11 @@ spec:
         {{- include "t2i.selectorLabels" (dict "root" $root "component" .component) | nindent 8 }}
       annotations:
         checksum/config: {{ include (print $root.Template.BasePath "/configmap.yaml") $root | sha256sum }}
+        {{- if $root.Values.observability.prometheusAnnotations }}
+        prometheus.io/scrape: "true"
+        prometheus.io/port: {{ $v.managementPort | quote }}
+        prometheus.io/path: /q/metrics
+        {{- end }}
     spec:
       {{- with $root.Values.imagePullSecrets }}
       imagePullSecrets:
@@ -107,6 +112,14 @@ spec:
                   fieldPath: metadata.name
             - name: T2I_MANAGEMENT_PORT
               value: {{ $v.managementPort | quote }}
+            - name: T2I_LOG_JSON
+              value: {{ $root.Values.observability.jsonLogs | quote }}
+            {{- with $root.Values.observability.otlpEndpoint }}
+            - name: QUARKUS_OTEL_SDK_DISABLED
+              value: "false"
+            - name: QUARKUS_OTEL_EXPORTER_OTLP_ENDPOINT
+              value: {{ . | quote }}
+            {{- end }}
             {{- if $root.Values.redis.existingSecret }}
             - name: T2I_REDIS_URL
               valueFrom:

@@ -112,6 +112,31 @@ class HelmChartTest {
   }
 
   @Test
+  void everyService_isScrapedOnItsManagementPort_andTracesWhenACollectorIsNamed() {
+    RenderedChart plain = RenderedChart.render(Map.of());
+    RenderedChart traced =
+        RenderedChart.render(Map.of("observability.otlpEndpoint", "http://collector:4317"));
+    for (String component : List.of("gateway", "tokenizer", "encoder", "diffusion")) {
+      JsonNode deployment = plain.get("Deployment", "t2i-" + component);
+      JsonNode annotations =
+          deployment.path("spec").path("template").path("metadata").path("annotations");
+      JsonNode container = RenderedChart.container(deployment);
+      assertThat(annotations.path("prometheus.io/scrape").asText()).isEqualTo("true");
+      assertThat(annotations.path("prometheus.io/path").asText()).isEqualTo("/q/metrics");
+      assertThat(annotations.path("prometheus.io/port").asInt())
+          .isEqualTo(RenderedChart.port(container, "management"));
+      assertThat(RenderedChart.env(container, "QUARKUS_OTEL_SDK_DISABLED")).isEmpty();
+      assertThat(RenderedChart.env(container, "T2I_LOG_JSON")).contains("true");
+
+      JsonNode tracedContainer =
+          RenderedChart.container(traced.get("Deployment", "t2i-" + component));
+      assertThat(RenderedChart.env(tracedContainer, "QUARKUS_OTEL_SDK_DISABLED")).contains("false");
+      assertThat(RenderedChart.env(tracedContainer, "QUARKUS_OTEL_EXPORTER_OTLP_ENDPOINT"))
+          .contains("http://collector:4317");
+    }
+  }
+
+  @Test
   void modelsAreMountedReadOnly_neverBakedIn() {
     RenderedChart chart = RenderedChart.render(Map.of());
     for (JsonNode deployment : chart.ofKind("Deployment")) {
@@ -243,7 +268,9 @@ class HelmChartTest {
           "QUARKUS_GRPC_SERVER_SSL_KEY", "Quarkus gRPC: the gateway's TLS key",
           "DJL_CACHE_DIR", "DJL: its cache in the pod's writable /tmp",
           "ENGINE_CACHE_DIR", "DJL: native engine files in /tmp",
-          "OPT_OUT_TRACKING", "DJL: no usage reporting");
+          "OPT_OUT_TRACKING", "DJL: no usage reporting",
+          "QUARKUS_OTEL_SDK_DISABLED", "Quarkus OpenTelemetry: tracing on",
+          "QUARKUS_OTEL_EXPORTER_OTLP_ENDPOINT", "Quarkus OpenTelemetry: where spans go");
 
   private static String defaultOf(String topicMethod) throws NoSuchMethodException {
     return TopicNames.class.getMethod(topicMethod).getAnnotation(WithDefault.class).value();

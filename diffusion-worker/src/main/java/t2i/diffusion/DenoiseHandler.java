@@ -66,6 +66,7 @@ final class DenoiseHandler implements JobHandler<EncodedJob> {
   private final Duration progressInterval;
   private final Executor results;
   private final InstantSource clock;
+  private final DiffusionMetrics metrics;
   private final Map<String, Run> running = new ConcurrentHashMap<>();
   private final AtomicLong secondDeliveries = new AtomicLong();
 
@@ -79,7 +80,8 @@ final class DenoiseHandler implements JobHandler<EncodedJob> {
       ProgressReporter progress,
       Duration progressInterval,
       Executor results,
-      InstantSource clock) {
+      InstantSource clock,
+      DiffusionMetrics metrics) {
     this.models = Map.copyOf(models);
     this.engine = engine;
     this.embeddings = embeddings;
@@ -90,6 +92,7 @@ final class DenoiseHandler implements JobHandler<EncodedJob> {
     this.progressInterval = progressInterval;
     this.results = results;
     this.clock = clock;
+    this.metrics = metrics;
   }
 
   @Override
@@ -187,7 +190,8 @@ final class DenoiseHandler implements JobHandler<EncodedJob> {
     return engine.submit(request).thenApplyAsync(images -> encode(jobId, images), results);
   }
 
-  private static List<Png> encode(String jobId, List<GeneratedImage> images) {
+  private List<Png> encode(String jobId, List<GeneratedImage> images) {
+    long start = System.nanoTime();
     List<Png> pngs = new ArrayList<>(images.size());
     for (GeneratedImage image : images) {
       ImageReady ready =
@@ -200,6 +204,7 @@ final class DenoiseHandler implements JobHandler<EncodedJob> {
               .build();
       pngs.add(new Png(ready, PngEncoder.encodeRgb(image.rgb(), image.width(), image.height())));
     }
+    metrics.pngEncoded(System.nanoTime() - start);
     return pngs;
   }
 

@@ -99,6 +99,7 @@ final class DenoisingEngine implements AutoCloseable {
   private volatile @Nullable Throwable broken;
   private boolean statusUnavailable;
   private final Thread denoiser;
+  private final DiffusionMetrics metrics;
   private final Thread decoder;
   private final ScheduledExecutorService statusPoller;
 
@@ -131,13 +132,30 @@ final class DenoisingEngine implements AutoCloseable {
       JobStatus status,
       InstantSource clock,
       Consumer<Throwable> onFatal) {
+    this(models, settings, status, clock, onFatal, DiffusionMetrics.none());
+  }
+
+  /**
+   * @param onFatal hears that a thread of the engine died: the engine takes no more jobs, and the
+   *     process should be restarted
+   * @param metrics where the engine reports its UNet calls, steps, batches and decoding
+   */
+  DenoisingEngine(
+      Map<String, DiffusionModel> models,
+      Settings settings,
+      JobStatus status,
+      InstantSource clock,
+      Consumer<Throwable> onFatal,
+      DiffusionMetrics metrics) {
     this.onFatal = onFatal;
+    this.metrics = metrics;
     this.models = Map.copyOf(models);
     this.settings = settings;
     this.status = status;
     this.clock = clock;
     this.pending = new PendingJobs(settings.queueCapacity());
     this.decoding = new ArrayBlockingQueue<>(settings.decodeCapacity());
+    metrics.decodeQueue(decoding);
     this.denoiser = Thread.ofPlatform().name("denoise").unstarted(this::denoiseLoop);
     this.decoder = Thread.ofPlatform().name("vae-decode").unstarted(this::decodeLoop);
     this.statusPoller =
@@ -228,6 +246,7 @@ final class DenoisingEngine implements AutoCloseable {
           continue;
         }
         step(active);
+        metrics.stepsDone(active.size());
         for (var it = active.iterator(); it.hasNext(); ) {
           DenoisingJob job = it.next();
           if (job.isDone()) {
@@ -292,6 +311,7 @@ final class DenoisingEngine implements AutoCloseable {
         return;
       }
       add(active, pending.take());
+      metrics.joinedRunningBatch();
       rows += next.rows();
     }
   }
@@ -438,7 +458,9 @@ final class DenoisingEngine implements AutoCloseable {
             context,
             first.sequence,
             first.hidden);
-    countUnetCall(rows, System.nanoTime() - start);
+    long nanos = System.nanoTime() - start;
+    countUnetCall(rows, nanos);
+    metrics.unetCall(rows, settings.maxBatchRows(), nanos);
 
     float[] noise = new float[latentSize];
     row = 0;
@@ -545,7 +567,9 @@ final class DenoisingEngine implements AutoCloseable {
               .vaeDecoder()
               .decode(
                   batch, count, DenoisingJob.LATENT_CHANNELS, job.latentHeight, job.latentWidth);
-      countVaeCall(System.nanoTime() - start);
+      long vaeTime = System.nanoTime() - start;
+      countVaeCall(vaeTime);
+      metrics.vaeCall(vaeTime);
       int height = job.latentHeight * ModelDirectory.VAE_SCALE;
       int width = job.latentWidth * ModelDirectory.VAE_SCALE;
       if (pixels.length != count * 3 * height * width) {

@@ -1,5 +1,7 @@
 package t2i.diffusion;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -24,6 +26,7 @@ import t2i.pipeline.stage.ProcessExit;
 import t2i.pipeline.stage.StageConnections;
 import t2i.pipeline.stage.StageLoops;
 import t2i.pipeline.stage.WorkerLifecycle;
+import t2i.pipeline.telemetry.Telemetry;
 import t2i.pipeline.v1.EncodedJob;
 import t2i.v1.JobState;
 
@@ -39,11 +42,12 @@ public class DiffusionWorker {
 
   private final DiffusionWorkerConfig config;
   private final Map<String, DiffusionModel> models = new LinkedHashMap<>();
-  // Set by the start-up observer; null before it and when the start failed.
   private final WorkerLifecycle lifecycle = new WorkerLifecycle();
+  private final Telemetry telemetry;
 
-  DiffusionWorker(DiffusionWorkerConfig config) {
+  DiffusionWorker(DiffusionWorkerConfig config, MeterRegistry meters, OpenTelemetry openTelemetry) {
     this.config = config;
+    this.telemetry = new Telemetry(meters, openTelemetry);
   }
 
   void start(@Observes StartupEvent event) throws Exception {
@@ -51,6 +55,7 @@ public class DiffusionWorker {
         DenoiseHandler.STAGE,
         config.kafka(),
         config.redis(),
+        telemetry,
         () -> Quarkus.asyncExit(0),
         this::loadModels,
         this::assemble);
@@ -84,6 +89,7 @@ public class DiffusionWorker {
     JobStore store = connections.store();
     // Everything the consumers may have in flight fits in the queues.
     int inFlight = settings.consumers() * settings.maxInFlight();
+    DiffusionMetrics metrics = new DiffusionMetrics(telemetry.meters(), config.engine().name());
     DenoisingEngine engine =
         parts.own(
             new DenoisingEngine(
@@ -100,7 +106,8 @@ public class DiffusionWorker {
                         .filter(e -> JobStates.isTerminal(e.getValue()))
                         .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)),
                 clock,
-                e -> ProcessExit.fatal(DenoiseHandler.STAGE, e)));
+                e -> ProcessExit.fatal(DenoiseHandler.STAGE, e),
+                metrics));
     parts.liveWhile(engine::isHealthy);
     ExecutorService results =
         parts.own(
@@ -123,7 +130,8 @@ public class DiffusionWorker {
             progress,
             settings.progressInterval(),
             results,
-            clock);
+            clock,
+            metrics);
     return StageLoops.builder(
             connections,
             DenoiseHandler.STAGE,

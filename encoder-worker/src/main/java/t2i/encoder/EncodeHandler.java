@@ -35,6 +35,7 @@ final class EncodeHandler implements JobHandler<TokenizedJob> {
   private final Publisher publisher;
   private final String outputTopic;
   private final Executor executor;
+  private final EncoderMetrics metrics;
 
   EncodeHandler(
       Map<String, TextEncoder> encoders,
@@ -42,13 +43,15 @@ final class EncodeHandler implements JobHandler<TokenizedJob> {
       JobTracker tracker,
       Publisher publisher,
       String outputTopic,
-      Executor executor) {
+      Executor executor,
+      EncoderMetrics metrics) {
     this.encoders = Map.copyOf(encoders);
     this.cache = cache;
     this.tracker = tracker;
     this.publisher = publisher;
     this.outputTopic = outputTopic;
     this.executor = executor;
+    this.metrics = metrics;
   }
 
   @Override
@@ -106,12 +109,17 @@ final class EncodeHandler implements JobHandler<TokenizedJob> {
     }
     String key = RedisKeys.embedding(model, ids, weighted ? weights : null);
     int[] shape;
-    if (cache.touch(key)) {
+    long lookupStart = System.nanoTime();
+    boolean hit = cache.touch(key);
+    metrics.lookedUp(hit, System.nanoTime() - lookupStart);
+    if (hit) {
       shape = new int[] {positions, encoder.hiddenSize()};
     } else {
       FloatTensor embedding;
       try {
+        long encodeStart = System.nanoTime();
         embedding = encoder.encode(ids, window);
+        metrics.encoded(tokens.getChunksCount(), System.nanoTime() - encodeStart);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while encoding", e);

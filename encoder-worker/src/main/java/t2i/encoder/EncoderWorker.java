@@ -1,5 +1,7 @@
 package t2i.encoder;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -18,6 +20,7 @@ import t2i.pipeline.model.ModelRegistry;
 import t2i.pipeline.stage.InferenceDefaults;
 import t2i.pipeline.stage.StageLoops;
 import t2i.pipeline.stage.WorkerLifecycle;
+import t2i.pipeline.telemetry.Telemetry;
 import t2i.pipeline.v1.TokenizedJob;
 import t2i.v1.JobState;
 
@@ -33,11 +36,12 @@ public class EncoderWorker {
 
   private final EncoderWorkerConfig config;
   private final Map<String, TextEncoder> encoders = new LinkedHashMap<>();
-  // Set by the start-up observer; null before it and when the start failed.
   private final WorkerLifecycle lifecycle = new WorkerLifecycle();
+  private final Telemetry telemetry;
 
-  EncoderWorker(EncoderWorkerConfig config) {
+  EncoderWorker(EncoderWorkerConfig config, MeterRegistry meters, OpenTelemetry openTelemetry) {
     this.config = config;
+    this.telemetry = new Telemetry(meters, openTelemetry);
   }
 
   void start(@Observes StartupEvent event) throws Exception {
@@ -46,6 +50,7 @@ public class EncoderWorker {
         EncodeHandler.STAGE,
         config.kafka(),
         config.redis(),
+        telemetry,
         () -> Quarkus.asyncExit(0),
         this::loadEncoders,
         (connections, parts) -> {
@@ -57,7 +62,8 @@ public class EncoderWorker {
                   connections.tracker(),
                   connections.publisher(),
                   connections.topics().encoded(),
-                  executor);
+                  executor,
+                  new EncoderMetrics(telemetry.meters()));
           return StageLoops.builder(
                   connections,
                   EncodeHandler.STAGE,

@@ -34,6 +34,7 @@ final class AdmissionControl {
     OptionalLong queued = backlog.queuedJobs();
     if (queued.isPresent() && queued.getAsLong() >= maxQueuedJobs) {
       throw Refusals.resourceExhausted(
+          Refusals.Reason.QUEUE_FULL,
           "the service is busy: "
               + queued.getAsLong()
               + " jobs are waiting for the workers, the most allowed is "

@@ -67,6 +67,7 @@ public class CallLimitInterceptor implements ServerInterceptor, Prioritized {
     if (!permits.tryAcquire()) {
       StatusRuntimeException refusal =
           Refusals.resourceExhausted(
+              isUnary ? Refusals.Reason.TOO_MANY_CALLS : Refusals.Reason.TOO_MANY_STREAMS,
               isUnary
                   ? "this gateway replica already works on "
                       + maxUnary

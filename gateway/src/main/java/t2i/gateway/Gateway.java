@@ -20,6 +20,7 @@ import t2i.pipeline.kafka.KafkaClients;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.model.ModelRegistry;
 import t2i.pipeline.stage.StageConnections;
+import t2i.pipeline.telemetry.Telemetry;
 
 /**
  * The gateway's parts and their lifecycle: API keys (checked first, so a misconfigured gateway
@@ -118,7 +119,7 @@ final class Gateway implements AutoCloseable {
    * Checks the API keys, loads the models' tokenizers, connects to Kafka and Redis and builds every
    * part; starts nothing. On a failure, closes what it opened.
    */
-  static Gateway open(GatewayConfig config) {
+  static Gateway open(GatewayConfig config, Telemetry telemetry) {
     GatewayConfig.Gateway settings = config.gateway();
     Optional<ApiKeys> apiKeys =
         settings.auth().enabled()
@@ -142,7 +143,7 @@ final class Gateway implements AutoCloseable {
     }
     InstantSource clock = InstantSource.system();
     StageConnections connections =
-        StageConnections.open("gateway", config.kafka(), config.redis(), clock);
+        StageConnections.open("gateway", config.kafka(), config.redis(), clock, telemetry);
     BacklogMonitor backlog = null;
     JobSweeper sweeper = null;
     DependencyHealth health = null;
@@ -166,7 +167,9 @@ final class Gateway implements AutoCloseable {
                   connections.tracker(),
                   connections.publisher(),
                   topics.jobs(),
-                  settings.publishTimeout()),
+                  settings.publishTimeout(),
+                  connections.traces(),
+                  telemetry.meters()),
               connections.store(),
               connections.requestIds(),
               new AdmissionControl(backlog, admission.maxQueuedJobs(), admission.retryAfter()),

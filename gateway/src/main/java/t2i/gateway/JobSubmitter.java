@@ -1,6 +1,9 @@
 package t2i.gateway;
 
 import io.grpc.Status;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Span;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -9,6 +12,7 @@ import java.util.concurrent.TimeoutException;
 import org.jboss.logging.Logger;
 import t2i.pipeline.job.JobTracker;
 import t2i.pipeline.kafka.Publisher;
+import t2i.pipeline.telemetry.JobTraces;
 import t2i.pipeline.v1.JobSpec;
 import t2i.pipeline.v1.JobSubmitted;
 import t2i.v1.JobState;
@@ -27,12 +31,25 @@ final class JobSubmitter {
   private final Publisher publisher;
   private final String jobsTopic;
   private final Duration publishTimeout;
+  private final JobTraces traces;
+  private final Counter submitted;
 
-  JobSubmitter(JobTracker tracker, Publisher publisher, String jobsTopic, Duration publishTimeout) {
+  JobSubmitter(
+      JobTracker tracker,
+      Publisher publisher,
+      String jobsTopic,
+      Duration publishTimeout,
+      JobTraces traces,
+      MeterRegistry meters) {
     this.tracker = tracker;
     this.publisher = publisher;
     this.jobsTopic = jobsTopic;
     this.publishTimeout = publishTimeout;
+    this.traces = traces;
+    this.submitted =
+        Counter.builder("t2i.gateway.jobs.submitted")
+            .description("Jobs the gateway queued (acknowledged by Kafka)")
+            .register(meters);
   }
 
   /**
@@ -42,16 +59,23 @@ final class JobSubmitter {
    *     stays recorded and unpublished
    */
   void publish(JobSpec spec) {
+    // The job's trace starts here, under the gRPC call's span when there is one; the record
+    // carries it to the first stage.
+    Span span = traces.startJob("gateway submit", spec.getJobId());
     try {
       publisher
           .send(jobsTopic, spec.getJobId(), JobSubmitted.newBuilder().setSpec(spec).build())
           .get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      traces.end(spec.getJobId(), span, e);
       throw unavailable(spec, e);
     } catch (ExecutionException | TimeoutException e) {
+      traces.end(spec.getJobId(), span, e);
       throw unavailable(spec, e);
     }
+    traces.end(spec.getJobId(), span, null);
+    submitted.increment();
     try {
       tracker.store().markPublished(spec.getJobId());
     } catch (RuntimeException e) {

@@ -34,6 +34,7 @@ final class JobWatchers {
     if (count.incrementAndGet() > maxWatchers) {
       count.decrementAndGet();
       throw Refusals.resourceExhausted(
+          Refusals.Reason.TOO_MANY_STREAMS,
           "this gateway already serves "
               + maxWatchers
               + " streams (t2i.gateway.max-streams); retry later or use Submit and GetJob",

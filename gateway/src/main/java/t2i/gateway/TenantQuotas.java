@@ -71,6 +71,7 @@ final class TenantQuotas {
     prune(tenant);
     if (!tryReserve(tenant, jobId, deadlineMillis)) {
       throw Refusals.resourceExhausted(
+          Refusals.Reason.TENANT_JOBS_IN_FLIGHT,
           "tenant "
               + CallScope.display(tenant)
               + " already has "
@@ -101,6 +102,7 @@ final class TenantQuotas {
         ledger.countSubmission(tenant, index, maxSubmissions, untilWindowEnds);
     if (refusedFor.isPresent()) {
       throw Refusals.resourceExhausted(
+          Refusals.Reason.TENANT_SUBMISSION_RATE,
           "tenant "
               + CallScope.display(tenant)
               + " has submitted "

@@ -44,9 +44,13 @@ import t2i.v1.WatchJobRequest;
  * else in the gateway speaks plain grpc-java.
  */
 @GrpcService
+@RegisterInterceptor(CallMetricsInterceptor.class)
 @RegisterInterceptor(ApiKeyInterceptor.class)
 @RegisterInterceptor(CallLimitInterceptor.class)
 public class TextToImageService implements TextToImageGrpc.AsyncService, BindableService {
+
+  /** Call metrics outermost, so that they see every other interceptor's refusals. */
+  static final int CALL_METRICS_PRIORITY = Interceptors.BLOCKING_HANDLER + 3;
 
   /** Authentication first, on the event loop, ahead of Quarkus' hand-over to worker threads. */
   static final int AUTHENTICATION_PRIORITY = Interceptors.BLOCKING_HANDLER + 2;

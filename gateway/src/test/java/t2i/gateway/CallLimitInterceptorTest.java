@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.google.rpc.ErrorInfo;
+import com.google.rpc.RetryInfo;
 import grpc.health.v1.HealthGrpc;
 import grpc.health.v1.HealthOuterClass.HealthCheckRequest;
 import grpc.health.v1.HealthOuterClass.HealthCheckResponse;
@@ -140,7 +142,14 @@ class CallLimitInterceptorTest {
               assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
               assertThat(e.getStatus().getDescription())
                   .contains("t2i.gateway.max-concurrent-calls");
-              assertThat(StatusProto.fromThrowable(e).getDetailsCount()).isEqualTo(1);
+              com.google.rpc.Status details = StatusProto.fromThrowable(e);
+              assertThat(details.getDetailsList())
+                  .as("a retry hint, and the limit's name for programs")
+                  .satisfiesExactly(
+                      retry -> assertThat(retry.is(RetryInfo.class)).isTrue(),
+                      info ->
+                          assertThat(info.unpack(ErrorInfo.class).getReason())
+                              .isEqualTo("TOO_MANY_CALLS"));
             });
   }
 

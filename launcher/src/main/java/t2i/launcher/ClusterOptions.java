@@ -1,6 +1,7 @@
 package t2i.launcher;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -27,8 +28,22 @@ final class ClusterOptions {
       description = "More service configuration, e.g. --set t2i.gateway.default-steps=30.")
   Map<String, String> settings = Map.of();
 
+  @Option(
+      names = "--otlp-endpoint",
+      paramLabel = "URL",
+      description =
+          "Send every service's traces over OTLP (gRPC) to this collector, e.g."
+              + " http://localhost:4317 (default: no tracing).")
+  @Nullable String otlpEndpoint;
+
   LocalCluster.Options options(Path home) {
     LocalCluster.Options defaults = LocalCluster.Options.forCheckout(home);
+    Map<String, String> config = new LinkedHashMap<>();
+    if (otlpEndpoint != null) {
+      config.put("quarkus.otel.sdk.disabled", "false");
+      config.put("quarkus.otel.exporter.otlp.endpoint", otlpEndpoint);
+    }
+    config.putAll(settings);
     return new LocalCluster.Options(
         home,
         models != null ? models : defaults.modelsDir(),
@@ -36,6 +51,6 @@ final class ClusterOptions {
         port,
         defaults.logDir(),
         defaults.startTimeout(),
-        settings);
+        config);
   }
 }

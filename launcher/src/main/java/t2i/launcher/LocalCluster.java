@@ -319,6 +319,22 @@ public final class LocalCluster implements AutoCloseable {
     return name;
   }
 
+  /** Where an instance serves its health and metrics: {@code http://localhost:PORT}. */
+  public String managementUrl(String name) {
+    return "http://localhost:" + supervisor.managementPort(name);
+  }
+
+  /** The Prometheus endpoints of every instance, by instance name. */
+  public Map<String, String> metricsUrls() {
+    Map<String, String> urls = new LinkedHashMap<>();
+    for (Service service : Service.values()) {
+      for (String name : supervisor.names(service)) {
+        urls.put(name, managementUrl(name) + "/q/metrics");
+      }
+    }
+    return urls;
+  }
+
   /** The names of a service's instances, in the order they were added. */
   public List<String> instances(Service service) {
     return supervisor.names(service);
@@ -497,6 +513,10 @@ public final class LocalCluster implements AutoCloseable {
 
     synchronized List<String> runningNames() {
       return instances.values().stream().filter(i -> !i.held).map(i -> i.name).toList();
+    }
+
+    synchronized String managementPort(String name) {
+      return instance(name).config.getOrDefault("quarkus.management.port", "");
     }
 
     synchronized Path log(String name) {

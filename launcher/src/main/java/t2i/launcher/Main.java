@@ -14,6 +14,7 @@ import t2i.client.TokenizeCommand;
     subcommands = {
       DemoCommand.class,
       UpCommand.class,
+      TopCommand.class,
       GenerateCommand.class,
       TokenizeCommand.class,
       ApiKeyCommand.class,

@@ -38,6 +38,13 @@ final class UpCommand implements Callable<Integer> {
         "Try: ./t2i generate --server "
             + running.gatewayAddress()
             + " \"a red circle\" --out x.png");
+    Path endpoints = MetricsEndpoints.save(home, running.metricsUrls());
+    System.out.println(
+        "Metrics (Prometheus): "
+            + String.join(" ", running.metricsUrls().values())
+            + "\nWatch them with: ./t2i top   (reads "
+            + home.relativize(endpoints)
+            + ")");
     System.out.println("Press Ctrl+C to stop.");
     // The cluster's supervisor restarts a service that dies, and says so on stderr.
     stopped.await();

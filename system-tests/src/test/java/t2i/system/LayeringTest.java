@@ -90,6 +90,9 @@ class LayeringTest {
           "t2i.pipeline.stage.Stages",
           "t2i.pipeline.stage.TerminationSignal",
           "t2i.pipeline.stage.WorkerLifecycle",
+          "t2i.pipeline.telemetry.Buckets",
+          "t2i.pipeline.telemetry.JobTraces",
+          "t2i.pipeline.telemetry.Telemetry",
           "t2i.pipeline.tensor.FloatTensor",
           "t2i.pipeline.tensor.HalfFloats");
 

@@ -12,8 +12,9 @@ import t2i.launcher.LocalCluster;
 /**
  * Gives test classes one {@link LocalCluster} for the whole test run (a {@code LocalCluster}
  * parameter of a {@code @BeforeAll} method): starting the four services takes long, and each test
- * only submits jobs of its own. The run's root store owns the cluster and closes it when the run
- * ends.
+ * only submits jobs of its own. Every service sends its traces to one {@link TraceReceiver} (a
+ * {@code TraceReceiver} parameter), as a cluster with tracing on would. The run's root store owns
+ * the cluster and the receiver and closes them when the run ends.
  */
 final class SharedCluster implements ParameterResolver {
 
@@ -22,26 +23,37 @@ final class SharedCluster implements ParameterResolver {
 
   @Override
   public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
-    return parameter.getParameter().getType() == LocalCluster.class;
+    Class<?> type = parameter.getParameter().getType();
+    return type == LocalCluster.class || type == TraceReceiver.class;
   }
 
   @Override
   public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-    return context
-        .getRoot()
-        .getStore(NAMESPACE)
-        .computeIfAbsent(Attempt.class, type -> Attempt.start(), Attempt.class)
-        .cluster();
+    Attempt attempt =
+        context
+            .getRoot()
+            .getStore(NAMESPACE)
+            .computeIfAbsent(Attempt.class, type -> Attempt.start(), Attempt.class);
+    return parameter.getParameter().getType() == TraceReceiver.class
+        ? attempt.traces()
+        : attempt.cluster();
   }
 
   /** The one attempt to start the cluster: a failure is kept, so later classes fail at once. */
-  private record Attempt(LocalCluster started, RuntimeException failure) implements AutoCloseable {
+  private record Attempt(LocalCluster started, TraceReceiver receiver, RuntimeException failure)
+      implements AutoCloseable {
 
     static Attempt start() {
+      TraceReceiver receiver = null;
       try {
-        return new Attempt(startCluster(), null);
-      } catch (RuntimeException e) {
-        return new Attempt(null, e);
+        receiver = TraceReceiver.start();
+        return new Attempt(startCluster(receiver), receiver, null);
+      } catch (IOException | RuntimeException e) {
+        closeQuietly(receiver);
+        return new Attempt(
+            null,
+            null,
+            e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e));
       }
     }
 
@@ -52,22 +64,47 @@ final class SharedCluster implements ParameterResolver {
       return started;
     }
 
+    TraceReceiver traces() {
+      if (failure != null) {
+        throw failure;
+      }
+      return receiver;
+    }
+
     @Override
     public void close() {
-      if (started != null) {
-        started.close();
+      try {
+        if (started != null) {
+          started.close();
+        }
+      } finally {
+        closeQuietly(receiver);
+      }
+    }
+
+    private static void closeQuietly(TraceReceiver receiver) {
+      if (receiver != null) {
+        receiver.close();
       }
     }
   }
 
-  private static LocalCluster startCluster() {
+  private static LocalCluster startCluster(TraceReceiver receiver) {
     Path home = Path.of(System.getProperty("repo.root"));
     LocalCluster.Options options =
         LocalCluster.Options.forCheckout(home)
             .withLogDir(home.resolve("system-tests/target/end-to-end-logs"))
             // The tests ask for sizes and step counts any model must take: the tiny one is fastest.
             .withDefaultModel("tiny-random")
-            .withExtraConfig(Map.of());
+            .withExtraConfig(
+                Map.of(
+                    "quarkus.otel.sdk.disabled",
+                    "false",
+                    "quarkus.otel.exporter.otlp.endpoint",
+                    receiver.endpoint(),
+                    // Spans reach the receiver within a fraction of a second.
+                    "quarkus.otel.bsp.schedule.delay",
+                    "200ms"));
     try {
       return LocalCluster.start(options, line -> System.out.println("cluster: " + line));
     } catch (IOException e) {

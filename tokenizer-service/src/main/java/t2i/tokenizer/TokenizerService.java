@@ -1,5 +1,7 @@
 package t2i.tokenizer;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -13,6 +15,7 @@ import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.model.ModelRegistry;
 import t2i.pipeline.stage.StageLoops;
 import t2i.pipeline.stage.WorkerLifecycle;
+import t2i.pipeline.telemetry.Telemetry;
 import t2i.pipeline.v1.JobSubmitted;
 import t2i.v1.JobState;
 
@@ -27,11 +30,13 @@ public class TokenizerService {
 
   private final TokenizerServiceConfig config;
   private final Map<String, PromptTokenizer> tokenizers = new LinkedHashMap<>();
-  // Set by the start-up observer; null before it and when the start failed.
   private final WorkerLifecycle lifecycle = new WorkerLifecycle();
+  private final Telemetry telemetry;
 
-  TokenizerService(TokenizerServiceConfig config) {
+  TokenizerService(
+      TokenizerServiceConfig config, MeterRegistry meters, OpenTelemetry openTelemetry) {
     this.config = config;
+    this.telemetry = new Telemetry(meters, openTelemetry);
   }
 
   void start(@Observes StartupEvent event) throws Exception {
@@ -39,6 +44,7 @@ public class TokenizerService {
         TokenizeHandler.STAGE,
         config.kafka(),
         config.redis(),
+        telemetry,
         () -> Quarkus.asyncExit(0),
         this::loadTokenizers,
         (connections, parts) ->

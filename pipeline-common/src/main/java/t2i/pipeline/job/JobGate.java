@@ -5,6 +5,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
+import t2i.pipeline.telemetry.StageMetrics;
+import t2i.pipeline.telemetry.Telemetry;
 import t2i.pipeline.v1.JobSpec;
 import t2i.v1.JobState;
 
@@ -21,11 +23,18 @@ public final class JobGate {
 
   private final JobTracker tracker;
   private final InstantSource clock;
+  private final StageMetrics metrics;
   private final AtomicLong duplicatesSkipped = new AtomicLong();
 
   public JobGate(JobTracker tracker, InstantSource clock) {
+    this(tracker, clock, StageMetrics.create(Telemetry.none().meters(), "unmeasured"));
+  }
+
+  /** A gate that counts its skips in the stage's {@code metrics}. */
+  public JobGate(JobTracker tracker, InstantSource clock, StageMetrics metrics) {
     this.tracker = tracker;
     this.clock = clock;
+    this.metrics = metrics;
   }
 
   /**
@@ -45,6 +54,7 @@ public final class JobGate {
       JobState state = progress.get().state();
       if (JobStates.isTerminal(state)) {
         LOG.debugf("%s skips job %s: it has ended as %s", stage, jobId, state);
+        metrics.skippedEnded();
         return Optional.of(CompletableFuture.completedFuture(null));
       }
       boolean past =
@@ -52,6 +62,7 @@ public final class JobGate {
               || progress.get().handedOff() >= stageState.getNumber();
       if (past && !redo) {
         duplicatesSkipped.incrementAndGet();
+        metrics.skippedDuplicate();
         LOG.infof(
             "%s skips a second delivery of job %s: it is already past this stage (%s)",
             stage, jobId, state);

@@ -1,10 +1,16 @@
 package t2i.pipeline.job;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 import t2i.pipeline.kafka.Publisher;
+import t2i.pipeline.telemetry.Buckets;
+import t2i.pipeline.telemetry.Telemetry;
 import t2i.pipeline.v1.ImageReady;
 import t2i.pipeline.v1.JobEvent;
 import t2i.pipeline.v1.JobFinished;
@@ -31,12 +37,45 @@ public final class JobTracker {
   private final Publisher publisher;
   private final String eventsTopic;
   private final InstantSource clock;
+  private final MeterRegistry meters;
 
   public JobTracker(JobStore store, Publisher publisher, String eventsTopic, InstantSource clock) {
+    this(store, publisher, eventsTopic, clock, Telemetry.none().meters());
+  }
+
+  /**
+   * A tracker that measures the jobs it ends: {@code t2i.jobs.ended} by final state, and, for jobs
+   * ended with their spec at hand (every DONE job), {@code t2i.jobs.latency} from acceptance.
+   */
+  public JobTracker(
+      JobStore store,
+      Publisher publisher,
+      String eventsTopic,
+      InstantSource clock,
+      MeterRegistry meters) {
     this.store = store;
     this.publisher = publisher;
     this.eventsTopic = eventsTopic;
     this.clock = clock;
+    this.meters = meters;
+    for (JobState state : JobStates.TERMINAL) {
+      ended(state);
+      latency(state);
+    }
+  }
+
+  private Counter ended(JobState state) {
+    return Counter.builder("t2i.jobs.ended")
+        .description("Jobs that reached a final state, by that state")
+        .tag("state", state.name())
+        .register(meters);
+  }
+
+  private Timer latency(JobState state) {
+    return Buckets.latency(
+            "t2i.jobs.latency", "Time from a job's acceptance to its end, by final state")
+        .tag("state", state.name())
+        .register(meters);
   }
 
   public JobStore store() {
@@ -88,7 +127,12 @@ public final class JobTracker {
   /** Ends the job, recreating a lost record; returns STALE if it had already ended. */
   public CompletableFuture<JobStore.Change> finish(
       JobSpec spec, JobState state, @Nullable String reason) {
-    return announceEnd(spec.getJobId(), state, reason, store.finish(spec, state, reason));
+    JobStore.Change change = store.finish(spec, state, reason);
+    if (change == JobStore.Change.APPLIED && spec.getAcceptedAtUnixMs() > 0) {
+      latency(state)
+          .record(Duration.ofMillis(Math.max(0, clock.millis() - spec.getAcceptedAtUnixMs())));
+    }
+    return announceEnd(spec.getJobId(), state, reason, change);
   }
 
   /** Ends a job that has a record; returns STALE if it had already ended. */
@@ -101,6 +145,9 @@ public final class JobTracker {
       String jobId, JobState state, @Nullable String reason, JobStore.Change change) {
     if (change == JobStore.Change.UNKNOWN) {
       return CompletableFuture.completedFuture(change);
+    }
+    if (change == JobStore.Change.APPLIED) {
+      ended(state).increment();
     }
     if (change == JobStore.Change.STALE) {
       Optional<JobState> now = store.state(jobId);

@@ -1,6 +1,7 @@
 package t2i.pipeline.kafka;
 
 import com.google.protobuf.Parser;
+import io.opentelemetry.api.trace.Span;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
@@ -25,10 +26,14 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
 import org.jspecify.annotations.Nullable;
 import t2i.pipeline.failure.FailureKind;
 import t2i.pipeline.failure.Failures;
 import t2i.pipeline.failure.StageFatalError;
+import t2i.pipeline.telemetry.JobTraces;
+import t2i.pipeline.telemetry.StageMetrics;
+import t2i.pipeline.telemetry.Telemetry;
 
 /**
  * The consume-handle-commit loop of a pipeline stage, written as the {@code KafkaConsumer} Javadoc
@@ -56,11 +61,17 @@ import t2i.pipeline.failure.StageFatalError;
  * until it succeeds; one that fails otherwise is logged and its record committed, so that no record
  * blocks its partition.
  *
+ * <p>Every record is measured ({@link StageMetrics}: time in queue, handling time, retries, dead
+ * letters, lag) and traced ({@link JobTraces}: one span per attempt, a child of the context the
+ * record carries); while the loop thread works on a job, its log lines carry the job id and trace
+ * id in the MDC ({@code jobId}, {@code traceId}).
+ *
  * <p>Owns its consumer and closes it when {@link #run()} returns.
  */
 public final class JobLoop<T> implements Runnable {
 
   private static final Logger LOG = Logger.getLogger(JobLoop.class);
+  private static final long LAG_REPORT_INTERVAL_NANOS = Duration.ofSeconds(1).toNanos();
 
   private final String name;
   private final String topic;
@@ -80,6 +91,8 @@ public final class JobLoop<T> implements Runnable {
   private final InstantSource clock;
   private final Consumer<Throwable> onFatal;
   private final boolean leaveGroupOnClose;
+  private final StageMetrics metrics;
+  private final JobTraces traces;
 
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean running = new AtomicBoolean();
@@ -87,6 +100,10 @@ public final class JobLoop<T> implements Runnable {
   private int inFlightCount;
   private boolean paused;
   private volatile boolean waitingForInfrastructure;
+  // What this loop last added to the stage's gauges, so that it can add the change.
+  private int reportedInFlight;
+  private int reportedPaused;
+  private long lagReportedAtNanos;
 
   private JobLoop(
       Builder<T> b,
@@ -95,7 +112,8 @@ public final class JobLoop<T> implements Runnable {
       org.apache.kafka.clients.consumer.Consumer<String, byte[]> consumer,
       Parser<T> parser,
       JobHandler<T> handler,
-      FailureSink<T> failureSink) {
+      FailureSink<T> failureSink,
+      StageMetrics metrics) {
     this.name = name;
     this.topic = topic;
     this.consumer = consumer;
@@ -114,6 +132,8 @@ public final class JobLoop<T> implements Runnable {
     this.clock = b.clock;
     this.onFatal = b.onFatal;
     this.leaveGroupOnClose = b.leaveGroupOnClose;
+    this.metrics = metrics;
+    this.traces = b.traces;
   }
 
   public static <T> Builder<T> builder() {
@@ -133,12 +153,15 @@ public final class JobLoop<T> implements Runnable {
       consumer.subscribe(List.of(topic), new Rebalance());
       while (!closed.get()) {
         ConsumerRecords<String, byte[]> records = consumer.poll(pollTimeout);
+        metrics.polled();
         for (ConsumerRecord<String, byte[]> record : records) {
+          metrics.consumed();
           start(record);
         }
         settle();
         commitCompleted(false);
         applyBackpressure();
+        reportGauges();
       }
     } catch (WakeupException e) {
       if (!closed.get()) {
@@ -155,6 +178,9 @@ public final class JobLoop<T> implements Runnable {
         }
       } finally {
         running.set(false);
+        metrics.inFlightChanged(-reportedInFlight);
+        metrics.pausedChanged(-reportedPaused);
+        consumer.assignment().forEach(tp -> metrics.forgetLag(tp, name));
         closeConsumer();
       }
     }
@@ -217,6 +243,22 @@ public final class JobLoop<T> implements Runnable {
     return inFlightCount;
   }
 
+  /** Adds this loop's changes to the stage's gauges; lag at most once a second. */
+  private void reportGauges() {
+    metrics.inFlightChanged(inFlightCount - reportedInFlight);
+    reportedInFlight = inFlightCount;
+    int pausedNow = paused ? consumer.paused().size() : 0;
+    metrics.pausedChanged(pausedNow - reportedPaused);
+    reportedPaused = pausedNow;
+    long now = nanoTime.getAsLong();
+    if (now - lagReportedAtNanos >= LAG_REPORT_INTERVAL_NANOS) {
+      lagReportedAtNanos = now;
+      for (TopicPartition tp : consumer.assignment()) {
+        consumer.currentLag(tp).ifPresent(lag -> metrics.lag(tp, name, lag));
+      }
+    }
+  }
+
   private void start(ConsumerRecord<String, byte[]> record) {
     TopicPartition tp = new TopicPartition(record.topic(), record.partition());
     InFlight<T> entry = new InFlight<>(record);
@@ -235,6 +277,7 @@ public final class JobLoop<T> implements Runnable {
           shorten(record.key()),
           record.value() == null ? 0 : record.value().length,
           e.toString());
+      metrics.deadLettered();
       sink(entry, () -> failureSink.park(record, Optional.empty(), e));
       return;
     }
@@ -272,16 +315,33 @@ public final class JobLoop<T> implements Runnable {
         new Delivery<>(
             r.key(), entry.parsedValue(), r.topic(), r.partition(), r.offset(), entry.attempts);
     entry.delivery = delivery;
+    long queueWaitMs = r.timestamp() > 0 ? Math.max(0, clock.millis() - r.timestamp()) : 0;
+    if (entry.attempts == 1) {
+      metrics.queueWait(Duration.ofMillis(queueWaitMs));
+    }
+    String jobId = r.key() == null ? "" : r.key();
+    Span span =
+        traces.startStage(
+            metrics.stage(), r.topic(), jobId, r.headers(), queueWaitMs, entry.attempts);
+    long startedNanos = nanoTime.getAsLong();
     CompletionStage<?> work;
+    MDC.put("jobId", jobId);
+    MDC.put("traceId", span.getSpanContext().getTraceId());
     try {
       work = Objects.requireNonNull(handler.handle(delivery), "handler returned null");
     } catch (Exception | Error e) {
+      traces.end(jobId, span, e);
       entry.fail(e);
       return;
+    } finally {
+      MDC.remove("jobId");
+      MDC.remove("traceId");
     }
     work.whenComplete(
         (ignored, error) -> {
+          traces.end(jobId, span, error);
           if (error == null) {
+            metrics.handled(nanoTime.getAsLong() - startedNanos);
             entry.state = State.DONE;
           } else {
             entry.fail(error);
@@ -364,6 +424,7 @@ public final class JobLoop<T> implements Runnable {
       case PERMANENT -> {
         String reason = Failures.unwrap(cause).getMessage();
         LOG.infof("[%s] job %s failed: %s", name, job, reason);
+        metrics.failed();
         sink(entry, () -> failureSink.failed(delivery, reason));
         return false;
       }
@@ -373,10 +434,12 @@ public final class JobLoop<T> implements Runnable {
           LOG.warnf(
               "[%s] job %s passed its deadline while waiting for infrastructure: %s",
               name, job, Failures.unwrap(cause).toString());
+          metrics.expired();
           sink(entry, () -> failureSink.expired(delivery, cause));
           return false;
         }
         entry.transientFailures++;
+        metrics.retriedTransient();
         long backoff = backoff(entry.transientFailures);
         entry.retryAtNanos = now + backoff;
         entry.state = State.WAITING_TO_RETRY;
@@ -394,6 +457,7 @@ public final class JobLoop<T> implements Runnable {
       }
       default -> {
         if (entry.attempts < maxAttempts) {
+          metrics.retriedUnexpected();
           long backoff = backoff(entry.attempts);
           entry.retryAtNanos = now + backoff;
           entry.state = State.WAITING_TO_RETRY;
@@ -413,6 +477,7 @@ public final class JobLoop<T> implements Runnable {
               job,
               entry.attempts);
           Optional<T> value = Optional.of(delivery.value());
+          metrics.deadLettered();
           sink(entry, () -> failureSink.park(entry.record, value, cause));
         }
         return false;
@@ -598,6 +663,7 @@ public final class JobLoop<T> implements Runnable {
     private void forget(Collection<TopicPartition> partitions, String how) {
       int stopped = 0;
       for (TopicPartition tp : partitions) {
+        metrics.forgetLag(tp, name);
         ArrayDeque<InFlight<T>> queue = inFlight.remove(tp);
         if (queue != null) {
           inFlightCount -= queue.size();
@@ -691,6 +757,8 @@ public final class JobLoop<T> implements Runnable {
     private InstantSource clock = InstantSource.system();
     private Consumer<Throwable> onFatal = e -> {};
     private boolean leaveGroupOnClose = true;
+    private @Nullable StageMetrics metrics;
+    private JobTraces traces = JobTraces.none();
 
     private Builder() {}
 
@@ -789,6 +857,13 @@ public final class JobLoop<T> implements Runnable {
       return this;
     }
 
+    /** Where the loop's meters and spans go; by default nowhere. */
+    public Builder<T> telemetry(StageMetrics metrics, JobTraces traces) {
+      this.metrics = metrics;
+      this.traces = traces;
+      return this;
+    }
+
     public JobLoop<T> build() {
       String name = Objects.requireNonNull(this.name, "name");
       String topic = Objects.requireNonNull(this.topic, "topic");
@@ -805,7 +880,11 @@ public final class JobLoop<T> implements Runnable {
       require(
           !firstBackoff.isNegative() && firstBackoff.compareTo(maxBackoff) <= 0,
           "backoff must be non-negative and first <= max");
-      return new JobLoop<>(this, name, topic, consumer, parser, handler, failureSink);
+      StageMetrics metrics =
+          this.metrics != null
+              ? this.metrics
+              : StageMetrics.create(Telemetry.none().meters(), name);
+      return new JobLoop<>(this, name, topic, consumer, parser, handler, failureSink, metrics);
     }
 
     private static void require(boolean condition, String message) {

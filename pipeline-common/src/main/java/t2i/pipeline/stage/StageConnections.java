@@ -21,11 +21,15 @@ import t2i.pipeline.kafka.KafkaClients;
 import t2i.pipeline.kafka.KafkaEndpoint;
 import t2i.pipeline.kafka.Publisher;
 import t2i.pipeline.kafka.TopicSetup;
+import t2i.pipeline.telemetry.JobTraces;
+import t2i.pipeline.telemetry.Telemetry;
 
 /**
  * What one service process shares among its threads: one Kafka producer and one (pooled) Redis
  * client, and the job store and tracker built on them. Owns both clients and closes them, the
- * producer first so that pending outputs are flushed while Redis is still there. Thread-safe.
+ * producer first so that pending outputs are flushed while Redis is still there. Carries the
+ * service's {@link Telemetry}, and the {@link JobTraces} that its stages and its publisher share.
+ * Thread-safe.
  */
 public final class StageConnections implements AutoCloseable {
 
@@ -41,6 +45,8 @@ public final class StageConnections implements AutoCloseable {
   private final JobTracker tracker;
   private final InstantSource clock;
   private final ExecutorService completions;
+  private final Telemetry telemetry;
+  private final JobTraces traces;
 
   private StageConnections(
       String service,
@@ -48,8 +54,11 @@ public final class StageConnections implements AutoCloseable {
       KafkaProducer<String, byte[]> producer,
       UnifiedJedis redis,
       Duration jobRetention,
-      InstantSource clock) {
+      InstantSource clock,
+      Telemetry telemetry) {
     this.service = service;
+    this.telemetry = telemetry;
+    this.traces = JobTraces.of(telemetry.openTelemetry());
     this.kafka = kafka;
     this.endpoint = KafkaEndpoint.from(kafka);
     this.producer = producer;
@@ -59,14 +68,19 @@ public final class StageConnections implements AutoCloseable {
     // which the producer's buffer and the stages' in-flight bounds limit.
     this.completions =
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("kafka-ack-", 0).factory());
-    this.publisher = new Publisher(producer, completions);
+    this.publisher = new Publisher(producer, completions, traces);
     this.store = new JobStore(redis, jobRetention, clock);
-    this.tracker = new JobTracker(store, publisher, kafka.topics().events(), clock);
+    this.tracker =
+        new JobTracker(store, publisher, kafka.topics().events(), clock, telemetry.meters());
   }
 
   /** Connects to Kafka and Redis and creates missing topics. */
   public static StageConnections open(
-      String service, KafkaSettings kafka, RedisSettings redisSettings, InstantSource clock) {
+      String service,
+      KafkaSettings kafka,
+      RedisSettings redisSettings,
+      InstantSource clock,
+      Telemetry telemetry) {
     KafkaEndpoint endpoint = KafkaEndpoint.from(kafka);
     try (Admin admin = KafkaClients.admin(endpoint, service + "-admin")) {
       TopicSetup.ensureTopics(
@@ -85,7 +99,7 @@ public final class StageConnections implements AutoCloseable {
       throw e;
     }
     return new StageConnections(
-        service, kafka, producer, redis, redisSettings.jobRetention(), clock);
+        service, kafka, producer, redis, redisSettings.jobRetention(), clock, telemetry);
   }
 
   /** A pooled, thread-safe Redis client; the caller owns it. */
@@ -154,6 +168,15 @@ public final class StageConnections implements AutoCloseable {
 
   public InstantSource clock() {
     return clock;
+  }
+
+  public Telemetry telemetry() {
+    return telemetry;
+  }
+
+  /** The spans of the jobs this process works on, shared by its stages and its publisher. */
+  public JobTraces traces() {
+    return traces;
   }
 
   @Override

@@ -23,6 +23,7 @@ import t2i.pipeline.kafka.Delivery;
 import t2i.pipeline.kafka.JobHandler;
 import t2i.pipeline.kafka.JobLoop;
 import t2i.pipeline.kafka.KafkaClients;
+import t2i.pipeline.telemetry.StageMetrics;
 import t2i.pipeline.v1.JobSpec;
 import t2i.v1.JobState;
 
@@ -186,10 +187,11 @@ public final class StageLoops implements AutoCloseable {
               stage,
               specOf,
               connections.clock());
+      StageMetrics metrics = StageMetrics.create(connections.telemetry().meters(), stage);
       JobHandler<T> gated =
           new GatedHandler<>(
               handler,
-              new JobGate(connections.tracker(), connections.clock()),
+              new JobGate(connections.tracker(), connections.clock(), metrics),
               connections.store(),
               stage,
               state,
@@ -223,6 +225,7 @@ public final class StageLoops implements AutoCloseable {
                 .maxInFlight(maxInFlight, maxPollRecords)
                 .clocks(System::nanoTime, connections.clock())
                 .onFatal(onFatal)
+                .telemetry(metrics, connections.traces())
                 .build();
         loops.add(loop);
         threads.add(Thread.ofPlatform().name(name).daemon(false).unstarted(loop));

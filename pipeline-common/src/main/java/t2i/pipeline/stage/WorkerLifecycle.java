@@ -7,6 +7,7 @@ import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 import t2i.pipeline.config.KafkaSettings;
 import t2i.pipeline.config.RedisSettings;
+import t2i.pipeline.telemetry.Telemetry;
 
 /**
  * The one life of a worker process (tokenizer, encoder, diffusion): SIGTERM leads to an orderly
@@ -60,6 +61,7 @@ public final class WorkerLifecycle implements AutoCloseable {
    * Starts the worker; call once.
    *
    * @param stage the stage's name, as in logs and consumer groups
+   * @param telemetry where the worker's meters and spans go
    * @param orderlyExit what SIGTERM does (Quarkus' exit, so shutdown observers run)
    * @throws Exception whatever loading, connecting or the assembly threw, after closing all of it
    */
@@ -67,6 +69,7 @@ public final class WorkerLifecycle implements AutoCloseable {
       String stage,
       KafkaSettings kafka,
       RedisSettings redis,
+      Telemetry telemetry,
       Runnable orderlyExit,
       ModelLoader models,
       Assembly assembly)
@@ -76,7 +79,7 @@ public final class WorkerLifecycle implements AutoCloseable {
     StageConnections connections = null;
     Parts parts = new Parts();
     try {
-      connections = StageConnections.open(stage, kafka, redis, InstantSource.system());
+      connections = StageConnections.open(stage, kafka, redis, InstantSource.system(), telemetry);
       StageLoops loops = assembly.start(connections, parts);
       running = new Running(loaded, connections, parts, loops);
     } catch (Exception | Error e) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
@@ -31,6 +32,8 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
 import t2i.local.SharedLocalStack;
 import t2i.pipeline.failure.JobFailure;
 import t2i.pipeline.failure.StageFatalError;
+import t2i.pipeline.telemetry.JobTraces;
+import t2i.pipeline.telemetry.StageMetrics;
 import t2i.pipeline.v1.JobSpec;
 
 /**
@@ -49,6 +52,7 @@ class JobLoopTest {
   private final String topic = "loop-test-" + UUID.randomUUID();
   private final String group = "group-" + UUID.randomUUID();
   private final RecordingSink sink = new RecordingSink();
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   private final AtomicReference<Throwable> fatal = new AtomicReference<>();
   private final List<JobLoop<JobSpec>> loops = new CopyOnWriteArrayList<>();
   private final List<Thread> threads = new CopyOnWriteArrayList<>();
@@ -103,6 +107,7 @@ class JobLoopTest {
             .clocks(System::nanoTime, InstantSource.system())
             .onFatal(fatal::set)
             .shutdownGrace(Duration.ofSeconds(1))
+            .telemetry(StageMetrics.create(meters, "test-stage"), JobTraces.none())
             .build();
     Thread thread = Thread.ofPlatform().name("loop-under-test-" + loops.size()).start(loop);
     loops.add(loop);
@@ -207,6 +212,42 @@ class JobLoopTest {
     await().atMost(WAIT).until(() -> committed() == 1);
     assertThat(attempts.get()).isEqualTo(3);
     assertThat(sink.parked).extracting(ConsumerRecord::key).containsExactly("job-1");
+  }
+
+  @Test
+  void everyRecord_isCountedAndTimed_andItsRetriesAndDeadLetterAreCounted() throws Exception {
+    start(
+        delivery ->
+            delivery.jobId().equals("bad")
+                ? CompletableFuture.failedFuture(new IllegalStateException("a bug"))
+                : CompletableFuture.completedFuture(null),
+        4,
+        3);
+
+    send("good");
+    send("bad");
+
+    await().atMost(WAIT).until(() -> committed() == 2);
+    assertThat(meters.get("t2i.stage.records").tag("stage", "test-stage").counter().count())
+        .isEqualTo(2);
+    assertThat(meters.get("t2i.stage.queue.wait").timer().count())
+        .as("time in queue, once per record")
+        .isEqualTo(2);
+    assertThat(meters.get("t2i.stage.handling").timer().count())
+        .as("handling time, of the record whose work succeeded")
+        .isEqualTo(1);
+    assertThat(meters.get("t2i.stage.retries").tag("kind", "unexpected").counter().count())
+        .isEqualTo(2);
+    assertThat(meters.get("t2i.stage.retries").tag("kind", "transient").counter().count()).isZero();
+    assertThat(meters.get("t2i.stage.dead.letters").counter().count()).isEqualTo(1);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(meters.get("t2i.stage.in.flight").gauge().value()).isZero();
+              assertThat(meters.get("t2i.stage.consumer.lag").tag("partition", "0").gauge().value())
+                  .isZero();
+            });
   }
 
   @Test
