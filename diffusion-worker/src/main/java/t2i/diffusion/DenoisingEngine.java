@@ -252,6 +252,7 @@ final class DenoisingEngine implements AutoCloseable {
           if (job.isDone()) {
             it.remove();
             activeIds.remove(job.id());
+            metrics.denoised(job.id(), job.widestCallRows, job.widestCallJobs);
             decoding.put(job);
           }
         }
@@ -461,6 +462,10 @@ final class DenoisingEngine implements AutoCloseable {
     long nanos = System.nanoTime() - start;
     countUnetCall(rows, nanos);
     metrics.unetCall(rows, settings.maxBatchRows(), nanos);
+    for (DenoisingJob job : call) {
+      job.widestCallRows = Math.max(job.widestCallRows, rows);
+      job.widestCallJobs = Math.max(job.widestCallJobs, call.size());
+    }
 
     float[] noise = new float[latentSize];
     row = 0;

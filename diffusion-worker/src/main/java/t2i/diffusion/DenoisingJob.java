@@ -43,6 +43,11 @@ final class DenoisingJob {
   /** Set after a shared UNet call failed: from then on the job runs alone. */
   boolean isolated;
 
+  /** The most rows, and jobs, of any UNet call the job was part of (denoise thread only). */
+  int widestCallRows;
+
+  int widestCallJobs;
+
   /**
    * @throws IllegalArgumentException if the request does not fit the model (size, steps, scheduler,
    *     embeddings), saying why

@@ -6,19 +6,27 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
 import java.util.Collection;
 import java.util.concurrent.TimeUnit;
 import t2i.pipeline.config.EngineName;
 import t2i.pipeline.telemetry.Buckets;
+import t2i.pipeline.telemetry.JobTraces;
 import t2i.pipeline.telemetry.Telemetry;
 
 /**
  * The diffusion worker's own meters, each tagged with its engine and device: UNet calls (latency,
  * rows per call, how full the batch was), denoising steps done (their rate is steps per second),
- * jobs that joined a batch already running, the decode queue's depth, and VAE and PNG time.
- * Thread-safe.
+ * jobs that joined a batch already running, the decode queue's depth, and VAE and PNG time. It also
+ * notes on each job's span how widely the job's UNet calls were shared. Thread-safe.
  */
 final class DiffusionMetrics {
+
+  private static final AttributeKey<Long> WIDEST_CALL_ROWS =
+      AttributeKey.longKey("t2i.unet.batch.rows");
+  private static final AttributeKey<Long> WIDEST_CALL_JOBS =
+      AttributeKey.longKey("t2i.unet.batch.jobs");
 
   private final MeterRegistry registry;
   private final Tags tags;
@@ -29,9 +37,11 @@ final class DiffusionMetrics {
   private final Counter joined;
   private final Timer vae;
   private final Timer png;
+  private final JobTraces traces;
 
-  DiffusionMetrics(MeterRegistry registry, EngineName engine) {
+  DiffusionMetrics(MeterRegistry registry, EngineName engine, JobTraces traces) {
     this.registry = registry;
+    this.traces = traces;
     this.tags = Tags.of("engine", engine.name(), "device", deviceOf(engine));
     unet =
         Buckets.latency("t2i.diffusion.unet.latency", "Time of one UNet call")
@@ -73,7 +83,8 @@ final class DiffusionMetrics {
 
   /** Meters that record nothing: for tests. */
   static DiffusionMetrics none() {
-    return new DiffusionMetrics(Telemetry.none().meters(), EngineName.OnnxRuntime);
+    return new DiffusionMetrics(
+        Telemetry.none().meters(), EngineName.OnnxRuntime, JobTraces.none());
   }
 
   private static String deviceOf(EngineName engine) {
@@ -100,6 +111,13 @@ final class DiffusionMetrics {
 
   void joinedRunningBatch() {
     joined.increment();
+  }
+
+  /** A job's denoising ended: its span says how many rows and jobs its widest UNet call had. */
+  void denoised(String jobId, int widestCallRows, int widestCallJobs) {
+    Span span = traces.spanOf(jobId);
+    span.setAttribute(WIDEST_CALL_ROWS, widestCallRows);
+    span.setAttribute(WIDEST_CALL_JOBS, widestCallJobs);
   }
 
   void vaeCall(long nanos) {

@@ -89,7 +89,8 @@ public class DiffusionWorker {
     JobStore store = connections.store();
     // Everything the consumers may have in flight fits in the queues.
     int inFlight = settings.consumers() * settings.maxInFlight();
-    DiffusionMetrics metrics = new DiffusionMetrics(telemetry.meters(), config.engine().name());
+    DiffusionMetrics metrics =
+        new DiffusionMetrics(telemetry.meters(), config.engine().name(), connections.traces());
     DenoisingEngine engine =
         parts.own(
             new DenoisingEngine(

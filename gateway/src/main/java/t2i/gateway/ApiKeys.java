@@ -84,6 +84,11 @@ final class ApiKeys {
     return Optional.ofNullable(found);
   }
 
+  /** The tenants that have keys, each once, in the order configured. */
+  List<String> tenants() {
+    return entries.stream().map(Entry::tenant).distinct().toList();
+  }
+
   /** The hex SHA-256 of a key's UTF-8 bytes: what {@code t2i.gateway.auth.keys} holds. */
   static String hashHex(String key) {
     return HexFormat.of().formatHex(sha256(key));

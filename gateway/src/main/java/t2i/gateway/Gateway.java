@@ -50,6 +50,7 @@ final class Gateway implements AutoCloseable {
   private final DependencyHealth health;
   private final JobSweeper sweeper;
   private final HealthVerdicts verdicts;
+  private final TenantGauges tenantGauges;
 
   /**
    * Where streams read the job store, so the event thread only dispatches. Bounded by the streams:
@@ -84,6 +85,7 @@ final class Gateway implements AutoCloseable {
     this.health = background.health();
     this.sweeper = background.sweeper();
     this.verdicts = background.verdicts();
+    this.tenantGauges = background.tenantGauges();
   }
 
   /** The parts that run threads of their own once started. */
@@ -93,7 +95,8 @@ final class Gateway implements AutoCloseable {
       Thread listenerThread,
       DependencyHealth health,
       JobSweeper sweeper,
-      HealthVerdicts verdicts) {}
+      HealthVerdicts verdicts,
+      TenantGauges tenantGauges) {}
 
   /** The health checks' latest verdict, and who hears it. */
   private static final class HealthVerdicts implements Consumer<Boolean> {
@@ -209,6 +212,12 @@ final class Gateway implements AutoCloseable {
               listenerThread::isAlive,
               verdicts,
               settings.healthCheckInterval());
+      TenantGauges tenantGauges =
+          new TenantGauges(
+              connections.tenantLedger(),
+              apiKeys.map(ApiKeys::tenants).orElse(List.of(CallScope.ANONYMOUS)),
+              telemetry.meters(),
+              admission.refreshInterval());
       return new Gateway(
           apiKeys,
           connections,
@@ -219,7 +228,8 @@ final class Gateway implements AutoCloseable {
           jobs,
           new JobViews(connections.store()),
           watchers,
-          new Background(backlog, listener, listenerThread, health, sweeper, verdicts));
+          new Background(
+              backlog, listener, listenerThread, health, sweeper, verdicts, tenantGauges));
     } catch (RuntimeException e) {
       if (health != null) {
         health.close();
@@ -242,6 +252,7 @@ final class Gateway implements AutoCloseable {
     listenerThread.start();
     sweeper.start();
     health.start();
+    tenantGauges.start();
     LOG.infof(
         "Gateway serving models %s (default %s)", models.names(), models.defaultModel().name());
   }
@@ -290,6 +301,7 @@ final class Gateway implements AutoCloseable {
 
   @Override
   public void close() {
+    tenantGauges.close();
     health.close();
     sweeper.close();
     listener.close();

@@ -127,6 +127,13 @@ class ObservabilityTest {
     assertThat(jobSpans.get("t2i-diffusion-worker").attributes())
         .as("a stage's span says how long the record waited in its queue")
         .containsKey("t2i.queue.wait_ms");
+    Map<String, String> diffusion = jobSpans.get("t2i-diffusion-worker").attributes();
+    assertThat(Integer.parseInt(diffusion.getOrDefault("t2i.unet.batch.rows", "0")))
+        .as("the diffusion span says how many rows its widest UNet call had: at least its own two")
+        .isGreaterThanOrEqualTo(2);
+    assertThat(Integer.parseInt(diffusion.getOrDefault("t2i.unet.batch.jobs", "0")))
+        .as("... and how many jobs shared it")
+        .isGreaterThanOrEqualTo(1);
     assertThat(traces.dropped()).isZero();
   }
 

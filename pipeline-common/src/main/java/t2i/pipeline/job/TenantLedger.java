@@ -72,6 +72,11 @@ public final class TenantLedger {
     return members.stream().map(m -> new InFlight(m.getElement(), (long) m.getScore())).toList();
   }
 
+  /** How many jobs the tenant has in flight. */
+  public long inFlightCount(String tenant) {
+    return redis.zcard(RedisKeys.tenantJobs(tenant));
+  }
+
   /** Removes jobs from the tenant's jobs in flight. */
   public void release(String tenant, Collection<String> jobIds) {
     if (!jobIds.isEmpty()) {
