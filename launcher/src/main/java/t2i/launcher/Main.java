@@ -15,6 +15,7 @@ import t2i.client.TokenizeCommand;
       DemoCommand.class,
       UpCommand.class,
       TopCommand.class,
+      BenchCommand.class,
       GenerateCommand.class,
       TokenizeCommand.class,
       ApiKeyCommand.class,

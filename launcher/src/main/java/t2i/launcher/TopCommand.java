@@ -56,7 +56,7 @@ final class TopCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    List<String> endpoints = urls != null ? urls : MetricsEndpoints.load(Home.locate());
+    List<String> endpoints = urls != null ? urls : RunningCluster.metricsUrls(Home.locate());
     if (endpoints.isEmpty()) {
       System.err.println(
           "t2i top: no metrics endpoints. Start t2i with ./t2i up, or name each service's"

@@ -29,6 +29,7 @@ final class UpCommand implements Callable<Integer> {
             .unstarted(
                 () -> {
                   System.err.println("t2i: stopping");
+                  RunningCluster.forget(home);
                   running.close();
                   stopped.countDown();
                 });
@@ -38,13 +39,11 @@ final class UpCommand implements Callable<Integer> {
         "Try: ./t2i generate --server "
             + running.gatewayAddress()
             + " \"a red circle\" --out x.png");
-    Path endpoints = MetricsEndpoints.save(home, running.metricsUrls());
+    RunningCluster.save(home, running.gatewayAddress(), running.metricsUrls());
     System.out.println(
         "Metrics (Prometheus): "
             + String.join(" ", running.metricsUrls().values())
-            + "\nWatch them with: ./t2i top   (reads "
-            + home.relativize(endpoints)
-            + ")");
+            + "\nWatch them with ./t2i top; load it with ./t2i bench --rate 10");
     System.out.println("Press Ctrl+C to stop.");
     // The cluster's supervisor restarts a service that dies, and says so on stderr.
     stopped.await();

@@ -1,0 +1,70 @@
+package t2i.launcher;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What a running {@code t2i up} tells the other commands of this checkout, in {@code .t2i/}: its
+ * gateway's address ({@code .t2i/gateway}) and its services' Prometheus endpoints ({@code
+ * .t2i/metrics}, one {@code NAME URL} per line), so that {@code t2i top} and {@code t2i bench} find
+ * them without being told. Removed when it stops.
+ */
+final class RunningCluster {
+
+  private RunningCluster() {}
+
+  static Path metricsFile(Path home) {
+    return home.resolve(".t2i").resolve("metrics");
+  }
+
+  private static Path gatewayFile(Path home) {
+    return home.resolve(".t2i").resolve("gateway");
+  }
+
+  static void save(Path home, String gateway, Map<String, String> metricsUrls) throws IOException {
+    Path metrics = metricsFile(home);
+    Files.createDirectories(metrics.getParent());
+    List<String> lines = new ArrayList<>();
+    metricsUrls.forEach((name, url) -> lines.add(name + " " + url));
+    Files.write(metrics, lines);
+    Files.writeString(gatewayFile(home), gateway + System.lineSeparator());
+  }
+
+  /** Forgets the cluster once it stops. */
+  static void forget(Path home) {
+    try {
+      Files.deleteIfExists(metricsFile(home));
+      Files.deleteIfExists(gatewayFile(home));
+    } catch (IOException e) {
+      // Stale files only make top and bench name an address that no longer answers.
+    }
+  }
+
+  /** The running cluster's gateway address, if {@code t2i up} runs. */
+  static Optional<String> gateway(Path home) throws IOException {
+    Path file = gatewayFile(home);
+    return Files.exists(file) ? Optional.of(Files.readString(file).strip()) : Optional.empty();
+  }
+
+  /** The running cluster's metrics URLs; empty when {@code t2i up} does not run. */
+  static List<String> metricsUrls(Path home) throws IOException {
+    Path file = metricsFile(home);
+    if (!Files.exists(file)) {
+      return List.of();
+    }
+    List<String> urls = new ArrayList<>();
+    for (String line : Files.readAllLines(file)) {
+      String entry = line.strip();
+      int space = entry.lastIndexOf(' ');
+      if (space > 0) {
+        urls.add(entry.substring(space + 1));
+      }
+    }
+    return urls;
+  }
+}

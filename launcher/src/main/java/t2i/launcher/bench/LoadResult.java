@@ -1,0 +1,145 @@
+package t2i.launcher.bench;
+
+import com.google.protobuf.Timestamp;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+import t2i.v1.Job;
+import t2i.v1.JobState;
+import t2i.v1.StateTransition;
+
+/**
+ * What the measured jobs saw: end-to-end latency (from when each job was due to be sent, so that a
+ * slow server cannot hide its latency by slowing the sender), time to acceptance, each hop's time
+ * from the job's own state transitions, and failures by status. Thread-safe: gRPC callback threads
+ * record here.
+ */
+final class LoadResult {
+
+  private static final long MAX_MICROS = TimeUnit.MINUTES.toMicros(30);
+
+  /** The hops between a job's states, in pipeline order. */
+  private static final List<JobState> STATES =
+      List.of(
+          JobState.QUEUED,
+          JobState.TOKENIZING,
+          JobState.ENCODING,
+          JobState.DENOISING,
+          JobState.SUCCEEDED);
+
+  private final Histogram latency = new Histogram(MAX_MICROS, 3);
+  private final Histogram accepted = new Histogram(MAX_MICROS, 3);
+
+  /** Hop {@code i} leads from {@code STATES[i]} to {@code STATES[i + 1]}. */
+  private final List<Histogram> hops = new ArrayList<>();
+
+  private final Map<String, Long> errors = new TreeMap<>();
+  private long sent;
+  private long succeeded;
+
+  LoadResult() {
+    for (int i = 1; i < STATES.size(); i++) {
+      hops.add(new Histogram(MAX_MICROS, 3));
+    }
+  }
+
+  private static String hopName(int i) {
+    return STATES.get(i - 1).name().toLowerCase(Locale.ROOT)
+        + "->"
+        + STATES.get(i).name().toLowerCase(Locale.ROOT);
+  }
+
+  synchronized void sent() {
+    sent++;
+  }
+
+  synchronized void accepted(long micros) {
+    accepted.recordValue(clamp(micros));
+  }
+
+  synchronized void succeeded(long micros, Job job) {
+    succeeded++;
+    latency.recordValue(clamp(micros));
+    Map<JobState, Timestamp> at = new TreeMap<>();
+    for (StateTransition t : job.getTransitionsList()) {
+      at.putIfAbsent(t.getState(), t.getAt());
+    }
+    for (int i = 1; i < STATES.size(); i++) {
+      Timestamp from = at.get(STATES.get(i - 1));
+      Timestamp to = at.get(STATES.get(i));
+      if (from != null && to != null) {
+        hops.get(i - 1).recordValue(clamp(micros(to) - micros(from)));
+      }
+    }
+  }
+
+  synchronized void failed(String status) {
+    errors.merge(status, 1L, Long::sum);
+  }
+
+  synchronized long succeededCount() {
+    return succeeded;
+  }
+
+  synchronized long sentCount() {
+    return sent;
+  }
+
+  synchronized long errorCount() {
+    return errors.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  private static long micros(Timestamp t) {
+    return t.getSeconds() * 1_000_000 + t.getNanos() / 1_000;
+  }
+
+  private static long clamp(long micros) {
+    return Math.max(0, Math.min(micros, MAX_MICROS));
+  }
+
+  /** The report: counts, latency quantiles, per-hop p50/p99, errors. */
+  synchronized String render(double seconds) {
+    StringBuilder out = new StringBuilder();
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "jobs: %d sent, %d succeeded (%.1f/s), %d failed%n",
+            sent,
+            succeeded,
+            succeeded / seconds,
+            errorCount()));
+    out.append(row("end to end", latency));
+    out.append(row("accepted", accepted));
+    for (int i = 1; i < STATES.size(); i++) {
+      out.append(row("  " + hopName(i), hops.get(i - 1)));
+    }
+    errors.forEach(
+        (status, count) ->
+            out.append(String.format(Locale.ROOT, "errors %-24s %d%n", status, count)));
+    return out.toString();
+  }
+
+  private static String row(String name, Histogram h) {
+    if (h.getTotalCount() == 0) {
+      return String.format(Locale.ROOT, "%-26s (none)%n", name);
+    }
+    return String.format(
+        Locale.ROOT,
+        "%-26s p50 %8s  p90 %8s  p99 %8s  max %8s%n",
+        name,
+        ms(h.getValueAtPercentile(50)),
+        ms(h.getValueAtPercentile(90)),
+        ms(h.getValueAtPercentile(99)),
+        ms(h.getMaxValue()));
+  }
+
+  private static String ms(long micros) {
+    return micros >= 10_000_000
+        ? String.format(Locale.ROOT, "%.1f s", micros / 1e6)
+        : String.format(Locale.ROOT, "%.1f ms", micros / 1e3);
+  }
+}
