@@ -47,12 +47,15 @@ final class DenoisingEngine implements AutoCloseable {
   /**
    * @param maxBatchRows most UNet rows (images, twice when guided) per call; a single bigger job
    *     still runs, alone
-   * @param batchWait how long an idle engine waits for more jobs to batch with the first
+   * @param batchWait how long, at most, an idle engine waits for more jobs to batch with the first
    * @param queueCapacity most jobs waiting for the UNet
    * @param decodeCapacity most finished jobs waiting for the VAE decoder
    * @param statusInterval how often the engine asks whether its jobs were cancelled
    * @param continuous whether jobs join a running batch at step boundaries; without it, jobs batch
    *     only when they start together (for comparison)
+   * @param batchGap how long the idle engine waits for each next companion: it stops waiting as
+   *     soon as none comes within this gap, so that a lone job does not wait the whole {@code
+   *     batchWait}
    */
   record Settings(
       int maxBatchRows,
@@ -60,9 +63,29 @@ final class DenoisingEngine implements AutoCloseable {
       int queueCapacity,
       int decodeCapacity,
       Duration statusInterval,
-      boolean continuous) {
+      boolean continuous,
+      Duration batchGap) {
+
+    /** Settings whose idle engine waits the whole {@code batchWait} for companions. */
+    Settings(
+        int maxBatchRows,
+        Duration batchWait,
+        int queueCapacity,
+        int decodeCapacity,
+        Duration statusInterval,
+        boolean continuous) {
+      this(
+          maxBatchRows,
+          batchWait,
+          queueCapacity,
+          decodeCapacity,
+          statusInterval,
+          continuous,
+          batchWait);
+    }
 
     Settings {
+      require(!batchGap.isNegative(), "t2i.diffusion.batch-gap must not be negative");
       require(maxBatchRows >= 1, "t2i.diffusion.max-batch-rows must be >= 1, was " + maxBatchRows);
       require(!batchWait.isNegative(), "t2i.diffusion.batch-wait must not be negative");
       require(queueCapacity >= 1, "queue capacity must be >= 1, was " + queueCapacity);
@@ -278,7 +301,8 @@ final class DenoisingEngine implements AutoCloseable {
 
   /**
    * Takes waiting jobs into the running batch, oldest first, while they fit and share its key. An
-   * idle engine waits for a first job, then up to {@code batchWait} for companions.
+   * idle engine waits for a first job, then for companions while they keep coming at most {@code
+   * batchGap} apart, up to {@code batchWait} in all.
    */
   private void admit(List<DenoisingJob> active) throws InterruptedException {
     int rows = active.stream().mapToInt(DenoisingJob::rows).sum();
@@ -293,8 +317,9 @@ final class DenoisingEngine implements AutoCloseable {
       }
       rows = first.rows();
       long until = System.nanoTime() + settings.batchWait().toNanos();
+      long gap = settings.batchGap().toNanos();
       while (rows < settings.maxBatchRows()) {
-        DenoisingJob next = pending.peek(until - System.nanoTime());
+        DenoisingJob next = pending.peek(Math.min(until - System.nanoTime(), gap));
         if (next == null || !fits(next, first, rows)) {
           return;
         }

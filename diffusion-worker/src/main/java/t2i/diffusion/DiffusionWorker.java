@@ -101,7 +101,8 @@ public class DiffusionWorker {
                     inFlight,
                     settings.decodeQueue(),
                     settings.cancelCheckInterval(),
-                    true),
+                    true,
+                    settings.batchGap()),
                 ids ->
                     store.states(ids).entrySet().stream()
                         .filter(e -> JobStates.isTerminal(e.getValue()))

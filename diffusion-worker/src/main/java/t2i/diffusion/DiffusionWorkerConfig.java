@@ -46,10 +46,18 @@ public interface DiffusionWorkerConfig {
     @Min(1)
     int maxBatchRows();
 
-    /** How long an idle worker waits for more jobs to batch with a first one. */
+    /** How long, at most, an idle worker waits for more jobs to batch with a first one. */
     @WithDefault("PT0.02S")
     @DurationMin(millis = 0, message = "must not be negative, was ${validatedValue}")
     Duration batchWait();
+
+    /**
+     * How long an idle worker waits for each next companion: it stops waiting once none comes
+     * within this gap (jobs of one poll arrive microseconds apart), so a lone job starts at once.
+     */
+    @WithDefault("PT0.002S")
+    @DurationMin(millis = 0, message = "must not be negative, was ${validatedValue}")
+    Duration batchGap();
 
     /** How often running jobs are checked for cancellation, between denoising steps. */
     @WithDefault("PT0.05S")

@@ -44,6 +44,10 @@ public final class LoadBench {
               result.succeededCount()));
       double t2iTotal = 0;
       for (LocalProcesses.Found p : processes) {
+        if (!p.handle().isAlive()) {
+          report.append(String.format(Locale.ROOT, "  %-40s exited during the run%n", p.name()));
+          continue;
+        }
         double cpu =
             (after.getOrDefault(p, Duration.ZERO).toNanos()
                     - before.getOrDefault(p, Duration.ZERO).toNanos())
