@@ -3,6 +3,8 @@ package t2i.system;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.net.URI;
@@ -31,6 +33,7 @@ import t2i.client.GenerateClient;
 import t2i.client.Generation;
 import t2i.client.ProgressListener;
 import t2i.launcher.LocalCluster;
+import t2i.launcher.Service;
 import t2i.v1.GenerateRequest;
 
 /**
@@ -188,6 +191,49 @@ class ObservabilityTest {
           .as("metrics the services export, for %s", file.getFileName())
           .containsAll(named);
     }
+  }
+
+  @Test
+  void withJsonLogs_aWorkersLinesAboutAJob_carryItsJobIdAndTraceId() throws Exception {
+    String worker =
+        cluster.addInstance(Service.DIFFUSION, Map.of("quarkus.log.console.json.enabled", "true"));
+    try {
+      // The new worker takes some of the partitions; jobs land on it by their keys.
+      JsonNode line =
+          await()
+              .atMost(Duration.ofMinutes(2))
+              .pollInterval(Duration.ZERO)
+              .until(
+                  () -> {
+                    String jobId = generateOne("a logged yellow star").jobId();
+                    return jsonLineAbout(cluster.log(worker), jobId);
+                  },
+                  java.util.Optional::isPresent)
+              .orElseThrow();
+
+      assertThat(line.path("message").asText()).startsWith("Denoising job ");
+      assertThat(line.path("mdc").path("traceId").asText())
+          .as("tracing is on in this cluster: the line names the job's trace")
+          .matches("[0-9a-f]{32}");
+    } finally {
+      cluster.terminate(worker, Duration.ofSeconds(30));
+    }
+  }
+
+  /** The first JSON line of a log whose MDC names the job. */
+  private static java.util.Optional<JsonNode> jsonLineAbout(Path log, String jobId)
+      throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    for (String line : Files.readAllLines(log)) {
+      if (!line.startsWith("{")) {
+        continue;
+      }
+      JsonNode node = json.readTree(line);
+      if (jobId.equals(node.path("mdc").path("jobId").asText())) {
+        return java.util.Optional.of(node);
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   /** Every instance's metrics page, by instance name. */
