@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
 import org.jspecify.annotations.Nullable;
 import t2i.diffusion.engine.Unet;
 import t2i.diffusion.image.ImageConversion;
@@ -435,7 +436,9 @@ final class DenoisingEngine implements AutoCloseable {
   private void recover(List<DenoisingJob> active, List<DenoisingJob> call, RuntimeException e) {
     if (call.size() == 1) {
       DenoisingJob job = call.getFirst();
+      putLogContext(job);
       LOG.errorf(e, "UNet failed for job %s", job.id());
+      clearLogContext();
       active.remove(job);
       activeIds.remove(job.id());
       job.result.completeExceptionally(e);
@@ -449,6 +452,17 @@ final class DenoisingEngine implements AutoCloseable {
       job.reset();
     }
     pending.putBack(call);
+  }
+
+  /** Names the job and its trace in the MDC of this thread's log lines. */
+  private void putLogContext(DenoisingJob job) {
+    MDC.put("jobId", job.id());
+    MDC.put("traceId", metrics.traceIdOf(job.id()));
+  }
+
+  private static void clearLogContext() {
+    MDC.remove("jobId");
+    MDC.remove("traceId");
   }
 
   private void run(Unet unet, List<DenoisingJob> call) {
@@ -560,7 +574,12 @@ final class DenoisingEngine implements AutoCloseable {
       while (!closed.get() || !decoding.isEmpty()) {
         DenoisingJob job = decoding.poll(IDLE_POLL_NANOS, TimeUnit.NANOSECONDS);
         if (job != null) {
-          decode(job);
+          putLogContext(job);
+          try {
+            decode(job);
+          } finally {
+            clearLogContext();
+          }
         }
       }
     } catch (InterruptedException e) {

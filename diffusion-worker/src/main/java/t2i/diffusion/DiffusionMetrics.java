@@ -120,6 +120,11 @@ final class DiffusionMetrics {
     span.setAttribute(WIDEST_CALL_JOBS, widestCallJobs);
   }
 
+  /** The trace id of the job's work here, for log lines; empty when it is not traced. */
+  String traceIdOf(String jobId) {
+    return traces.traceIdOf(jobId);
+  }
+
   void vaeCall(long nanos) {
     vae.record(nanos, TimeUnit.NANOSECONDS);
   }

@@ -63,8 +63,9 @@ import t2i.pipeline.telemetry.Telemetry;
  *
  * <p>Every record is measured ({@link StageMetrics}: time in queue, handling time, retries, dead
  * letters, lag) and traced ({@link JobTraces}: one span per attempt, a child of the context the
- * record carries); while the loop thread works on a job, its log lines carry the job id and trace
- * id in the MDC ({@code jobId}, {@code traceId}).
+ * record carries); every line the loop logs about a job (taking it on, its failures, retries and
+ * revocation) carries the job id and trace id in the MDC ({@code jobId}, {@code traceId}), and so
+ * does whatever the handler logs while it takes the job on.
  *
  * <p>Owns its consumer and closes it when {@link #run()} returns.
  */
@@ -267,6 +268,7 @@ public final class JobLoop<T> implements Runnable {
     try {
       entry.value = parser.parseFrom(record.value());
     } catch (Exception e) {
+      putLogContext(entry);
       LOG.errorf(
           "[%s] undecodable record at %s-%d offset %d (key %s, %d bytes): %s; moving it to the"
               + " dead letters",
@@ -277,6 +279,7 @@ public final class JobLoop<T> implements Runnable {
           shorten(record.key()),
           record.value() == null ? 0 : record.value().length,
           e.toString());
+      clearLogContext();
       metrics.deadLettered();
       sink(entry, () -> failureSink.park(record, Optional.empty(), e));
       return;
@@ -325,8 +328,8 @@ public final class JobLoop<T> implements Runnable {
             metrics.stage(), r.topic(), jobId, r.headers(), queueWaitMs, entry.attempts);
     long startedNanos = nanoTime.getAsLong();
     CompletionStage<?> work;
-    MDC.put("jobId", jobId);
-    MDC.put("traceId", span.getSpanContext().getTraceId());
+    entry.traceId = span.getSpanContext().isValid() ? span.getSpanContext().getTraceId() : "";
+    putLogContext(entry);
     try {
       work = Objects.requireNonNull(handler.handle(delivery), "handler returned null");
     } catch (Exception | Error e) {
@@ -334,8 +337,7 @@ public final class JobLoop<T> implements Runnable {
       entry.fail(e);
       return;
     } finally {
-      MDC.remove("jobId");
-      MDC.remove("traceId");
+      clearLogContext();
     }
     work.whenComplete(
         (ignored, error) -> {
@@ -383,13 +385,27 @@ public final class JobLoop<T> implements Runnable {
               dispatch(entry);
             }
           }
-          case FAILED -> entry.waitingForInfrastructure = onFailure(entry, now);
+          case FAILED -> {
+            putLogContext(entry);
+            try {
+              entry.waitingForInfrastructure = onFailure(entry, now);
+            } finally {
+              clearLogContext();
+            }
+          }
           case WAITING_TO_RETRY -> {
             if (now - entry.retryAtNanos >= 0) {
               dispatch(entry);
             }
           }
-          case SINK_FAILED -> entry.waitingForInfrastructure = onSinkFailure(entry, now);
+          case SINK_FAILED -> {
+            putLogContext(entry);
+            try {
+              entry.waitingForInfrastructure = onSinkFailure(entry, now);
+            } finally {
+              clearLogContext();
+            }
+          }
           case SINK_WAITING -> {
             if (now - entry.retryAtNanos >= 0) {
               // Only a sink call that failed waits to be retried.
@@ -608,13 +624,28 @@ public final class JobLoop<T> implements Runnable {
     }
   }
 
+  /** Names the entry's job and trace in the MDC of the loop thread's log lines. */
+  private static void putLogContext(InFlight<?> entry) {
+    String key = entry.record.key();
+    MDC.put("jobId", key == null ? "" : key);
+    MDC.put("traceId", entry.traceId);
+  }
+
+  private static void clearLogContext() {
+    MDC.remove("jobId");
+    MDC.remove("traceId");
+  }
+
   private void revoke(InFlight<T> entry) {
     Delivery<T> delivery = entry.delivery;
     if (delivery != null && entry.state != State.DONE && entry.state != State.BLOCKED) {
+      putLogContext(entry);
       try {
         handler.revoked(delivery);
       } catch (RuntimeException e) {
         LOG.warnf(e, "[%s] stopping job %s after revocation failed", name, entry.record.key());
+      } finally {
+        clearLogContext();
       }
     }
   }
@@ -709,6 +740,10 @@ public final class JobLoop<T> implements Runnable {
     int transientFailures;
     int sinkAttempts;
     boolean waitingForInfrastructure;
+
+    /** The trace of the latest attempt; empty before the first, or when not traced. */
+    String traceId = "";
+
     long retryAtNanos;
     @Nullable Supplier<CompletionStage<?>> sinkCall;
 

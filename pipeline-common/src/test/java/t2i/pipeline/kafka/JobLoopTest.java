@@ -24,6 +24,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.MDC;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -248,6 +249,24 @@ class JobLoopTest {
               assertThat(meters.get("t2i.stage.consumer.lag").tag("partition", "0").gauge().value())
                   .isZero();
             });
+  }
+
+  @Test
+  void whileTheHandlerTakesAJobOn_theLogContextNamesTheJob_andOnlyThatJob() throws Exception {
+    List<Object> seen = new CopyOnWriteArrayList<>();
+    start(
+        delivery -> {
+          seen.add(String.valueOf(MDC.get("jobId")));
+          return CompletableFuture.completedFuture(null);
+        },
+        4,
+        3);
+
+    send("job-a");
+    send("job-b");
+
+    await().atMost(WAIT).until(() -> committed() == 2);
+    assertThat(seen).containsExactly("job-a", "job-b");
   }
 
   @Test
