@@ -19,13 +19,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
-import org.jboss.logging.MDC;
 import org.jspecify.annotations.Nullable;
 import t2i.diffusion.engine.Unet;
 import t2i.diffusion.image.ImageConversion;
 import t2i.pipeline.failure.InfrastructureUnavailable;
 import t2i.pipeline.failure.StageFatalError;
 import t2i.pipeline.model.ModelDirectory;
+import t2i.pipeline.telemetry.JobTraces;
 import t2i.v1.JobState;
 
 /**
@@ -438,7 +438,7 @@ final class DenoisingEngine implements AutoCloseable {
       DenoisingJob job = call.getFirst();
       putLogContext(job);
       LOG.errorf(e, "UNet failed for job %s", job.id());
-      clearLogContext();
+      JobTraces.clearLogContext();
       active.remove(job);
       activeIds.remove(job.id());
       job.result.completeExceptionally(e);
@@ -456,13 +456,7 @@ final class DenoisingEngine implements AutoCloseable {
 
   /** Names the job and its trace in the MDC of this thread's log lines. */
   private void putLogContext(DenoisingJob job) {
-    MDC.put("jobId", job.id());
-    MDC.put("traceId", metrics.traceIdOf(job.id()));
-  }
-
-  private static void clearLogContext() {
-    MDC.remove("jobId");
-    MDC.remove("traceId");
+    JobTraces.putLogContext(job.id(), metrics.traceIdOf(job.id()));
   }
 
   private void run(Unet unet, List<DenoisingJob> call) {
@@ -578,7 +572,7 @@ final class DenoisingEngine implements AutoCloseable {
           try {
             decode(job);
           } finally {
-            clearLogContext();
+            JobTraces.clearLogContext();
           }
         }
       }

@@ -70,23 +70,26 @@ final class TopCommand implements Callable<Integer> {
     // Watching until Ctrl+C, each frame replaces the last; a fixed number of frames (a script,
     // a log) follow one another.
     boolean replace = frames == 0;
-    MetricSamples before = read(endpoints);
-    long beforeNanos = System.nanoTime();
-    for (int frame = 1; frames == 0 || frame <= frames; frame++) {
-      Thread.sleep((long) (interval * 1000));
-      MetricSamples after = read(endpoints);
-      long afterNanos = System.nanoTime();
-      String view =
-          TopView.render(
-              before,
-              after,
-              (afterNanos - beforeNanos) / 1e9,
-              endpoints.size(),
-              LocalTime.now(ZoneId.systemDefault()));
-      System.out.print(replace ? "\033[H\033[2J" + view : view + System.lineSeparator());
-      System.out.flush();
-      before = after;
-      beforeNanos = afterNanos;
+    // The command owns its HTTP client: closed when the last frame is out.
+    try (http) {
+      MetricSamples before = read(endpoints);
+      long beforeNanos = System.nanoTime();
+      for (int frame = 1; frames == 0 || frame <= frames; frame++) {
+        Thread.sleep((long) (interval * 1000));
+        MetricSamples after = read(endpoints);
+        long afterNanos = System.nanoTime();
+        String view =
+            TopView.render(
+                before,
+                after,
+                (afterNanos - beforeNanos) / 1e9,
+                endpoints.size(),
+                LocalTime.now(ZoneId.systemDefault()));
+        System.out.print(replace ? "\033[H\033[2J" + view : view + System.lineSeparator());
+        System.out.flush();
+        before = after;
+        beforeNanos = afterNanos;
+      }
     }
     return 0;
   }

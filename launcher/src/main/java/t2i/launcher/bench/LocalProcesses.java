@@ -2,9 +2,7 @@ package t2i.launcher.bench;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -28,30 +26,29 @@ public final class LocalProcesses {
 
   /** The t2i processes on this machine, this process included. */
   public static List<Found> find() {
-    List<Found> found = new ArrayList<>();
-    Map<Long, String> launchers = new LinkedHashMap<>();
     long self = ProcessHandle.current().pid();
-    ProcessHandle.allProcesses()
-        .forEach(
-            p -> {
-              String line = commandLine(p);
-              if (p.pid() == self) {
-                return;
-              }
-              serviceName(line)
-                  .ifPresent(name -> found.add(new Found(name + " (pid " + p.pid() + ")", p)));
-              if (line.contains("t2i.launcher.Main") && line.matches(".*\\sup(\\s.*)?$")) {
-                launchers.put(p.pid(), "t2i up: Kafka broker (pid " + p.pid() + ")");
-              }
-            });
-    launchers.forEach(
-        (pid, name) -> ProcessHandle.of(pid).ifPresent(p -> found.add(new Found(name, p))));
-    List<Long> parents = new ArrayList<>(launchers.keySet());
-    parents.add(self);
-    ProcessHandle.allProcesses()
-        .filter(p -> p.parent().map(parent -> parents.contains(parent.pid())).orElse(false))
-        .filter(p -> commandLine(p).contains("redis-server"))
-        .forEach(p -> found.add(new Found("redis-server (pid " + p.pid() + ")", p)));
+    List<ProcessHandle> all = ProcessHandle.allProcesses().toList();
+    List<Found> found = new ArrayList<>();
+    List<Long> launchers = new ArrayList<>(List.of(self));
+    for (ProcessHandle p : all) {
+      String line = commandLine(p);
+      if (p.pid() == self) {
+        continue;
+      }
+      serviceName(line).ifPresent(name -> found.add(new Found(name + " (pid " + p.pid() + ")", p)));
+      if (line.contains("t2i.launcher.Main") && line.matches(".*\\sup(\\s.*)?$")) {
+        found.add(new Found("t2i up: Kafka broker (pid " + p.pid() + ")", p));
+        launchers.add(p.pid());
+      }
+    }
+    // A redis-server the launcher (or this process) started.
+    for (ProcessHandle p : all) {
+      boolean childOfLauncher =
+          p.parent().map(parent -> launchers.contains(parent.pid())).orElse(false);
+      if (childOfLauncher && commandLine(p).contains("redis-server")) {
+        found.add(new Found("redis-server (pid " + p.pid() + ")", p));
+      }
+    }
     found.add(new Found("this bench (load generator)", ProcessHandle.current()));
     return found;
   }

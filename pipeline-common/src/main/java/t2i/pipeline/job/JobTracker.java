@@ -5,6 +5,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
@@ -37,7 +39,9 @@ public final class JobTracker {
   private final Publisher publisher;
   private final String eventsTopic;
   private final InstantSource clock;
-  private final MeterRegistry meters;
+  // Registered once: a job's end only looks its state up.
+  private final Map<JobState, Counter> ended = new EnumMap<>(JobState.class);
+  private final Map<JobState, Timer> latency = new EnumMap<>(JobState.class);
 
   public JobTracker(JobStore store, Publisher publisher, String eventsTopic, InstantSource clock) {
     this(store, publisher, eventsTopic, clock, Telemetry.none().meters());
@@ -57,25 +61,20 @@ public final class JobTracker {
     this.publisher = publisher;
     this.eventsTopic = eventsTopic;
     this.clock = clock;
-    this.meters = meters;
     for (JobState state : JobStates.TERMINAL) {
-      ended(state);
-      latency(state);
+      ended.put(
+          state,
+          Counter.builder("t2i.jobs.ended")
+              .description("Jobs that reached a final state, by that state")
+              .tag("state", state.name())
+              .register(meters));
+      latency.put(
+          state,
+          Buckets.latency(
+                  "t2i.jobs.latency", "Time from a job's acceptance to its end, by final state")
+              .tag("state", state.name())
+              .register(meters));
     }
-  }
-
-  private Counter ended(JobState state) {
-    return Counter.builder("t2i.jobs.ended")
-        .description("Jobs that reached a final state, by that state")
-        .tag("state", state.name())
-        .register(meters);
-  }
-
-  private Timer latency(JobState state) {
-    return Buckets.latency(
-            "t2i.jobs.latency", "Time from a job's acceptance to its end, by final state")
-        .tag("state", state.name())
-        .register(meters);
   }
 
   public JobStore store() {
@@ -129,8 +128,10 @@ public final class JobTracker {
       JobSpec spec, JobState state, @Nullable String reason) {
     JobStore.Change change = store.finish(spec, state, reason);
     if (change == JobStore.Change.APPLIED && spec.getAcceptedAtUnixMs() > 0) {
-      latency(state)
-          .record(Duration.ofMillis(Math.max(0, clock.millis() - spec.getAcceptedAtUnixMs())));
+      Timer timer = latency.get(state);
+      if (timer != null) {
+        timer.record(Duration.ofMillis(Math.max(0, clock.millis() - spec.getAcceptedAtUnixMs())));
+      }
     }
     return announceEnd(spec.getJobId(), state, reason, change);
   }
@@ -147,7 +148,10 @@ public final class JobTracker {
       return CompletableFuture.completedFuture(change);
     }
     if (change == JobStore.Change.APPLIED) {
-      ended(state).increment();
+      Counter counter = ended.get(state);
+      if (counter != null) {
+        counter.increment();
+      }
     }
     if (change == JobStore.Change.STALE) {
       Optional<JobState> now = store.state(jobId);

@@ -26,7 +26,6 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.jboss.logging.Logger;
-import org.jboss.logging.MDC;
 import org.jspecify.annotations.Nullable;
 import t2i.pipeline.failure.FailureKind;
 import t2i.pipeline.failure.Failures;
@@ -279,7 +278,7 @@ public final class JobLoop<T> implements Runnable {
           shorten(record.key()),
           record.value() == null ? 0 : record.value().length,
           e.toString());
-      clearLogContext();
+      JobTraces.clearLogContext();
       metrics.deadLettered();
       sink(entry, () -> failureSink.park(record, Optional.empty(), e));
       return;
@@ -337,7 +336,7 @@ public final class JobLoop<T> implements Runnable {
       entry.fail(e);
       return;
     } finally {
-      clearLogContext();
+      JobTraces.clearLogContext();
     }
     work.whenComplete(
         (ignored, error) -> {
@@ -390,7 +389,7 @@ public final class JobLoop<T> implements Runnable {
             try {
               entry.waitingForInfrastructure = onFailure(entry, now);
             } finally {
-              clearLogContext();
+              JobTraces.clearLogContext();
             }
           }
           case WAITING_TO_RETRY -> {
@@ -403,7 +402,7 @@ public final class JobLoop<T> implements Runnable {
             try {
               entry.waitingForInfrastructure = onSinkFailure(entry, now);
             } finally {
-              clearLogContext();
+              JobTraces.clearLogContext();
             }
           }
           case SINK_WAITING -> {
@@ -627,13 +626,7 @@ public final class JobLoop<T> implements Runnable {
   /** Names the entry's job and trace in the MDC of the loop thread's log lines. */
   private static void putLogContext(InFlight<?> entry) {
     String key = entry.record.key();
-    MDC.put("jobId", key == null ? "" : key);
-    MDC.put("traceId", entry.traceId);
-  }
-
-  private static void clearLogContext() {
-    MDC.remove("jobId");
-    MDC.remove("traceId");
+    JobTraces.putLogContext(key == null ? "" : key, entry.traceId);
   }
 
   private void revoke(InFlight<T> entry) {
@@ -645,7 +638,7 @@ public final class JobLoop<T> implements Runnable {
       } catch (RuntimeException e) {
         LOG.warnf(e, "[%s] stopping job %s after revocation failed", name, entry.record.key());
       } finally {
-        clearLogContext();
+        JobTraces.clearLogContext();
       }
     }
   }

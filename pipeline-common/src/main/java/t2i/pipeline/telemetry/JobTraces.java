@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
+import org.jboss.logging.MDC;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -114,6 +115,20 @@ public final class JobTraces {
     Span span = active.get(jobId);
     Context context = span == null ? Context.current() : Context.current().with(span);
     propagator.inject(context, headers, HeaderSetter.INSTANCE);
+  }
+
+  /**
+   * Names a job and its trace in the MDC of this thread's log lines ({@code jobId}, {@code
+   * traceId}), until {@link #clearLogContext()}.
+   */
+  public static void putLogContext(String jobId, String traceId) {
+    MDC.put("jobId", jobId);
+    MDC.put("traceId", traceId);
+  }
+
+  public static void clearLogContext() {
+    MDC.remove("jobId");
+    MDC.remove("traceId");
   }
 
   /** The trace id of the job's work here, for log lines; empty when it is not traced. */

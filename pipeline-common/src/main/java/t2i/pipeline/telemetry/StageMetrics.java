@@ -64,17 +64,17 @@ public final class StageMetrics {
                 "t2i.stage.handling", "Time the stage's work on a record took, when it ended")
             .tags(tags)
             .register(registry);
-    transientRetries = retries(tags, "transient");
-    unexpectedRetries = retries(tags, "unexpected");
+    transientRetries = counter("t2i.stage.retries", RETRIES, tags, "kind", "transient");
+    unexpectedRetries = counter("t2i.stage.retries", RETRIES, tags, "kind", "unexpected");
     deadLetters =
         Counter.builder("t2i.stage.dead.letters")
             .description("Records the stage parked in the dead-letter topic")
             .tags(tags)
             .register(registry);
-    skippedEnded = skips(tags, "ended");
-    skippedDuplicate = skips(tags, "duplicate");
-    failedPermanent = failures(tags, "failed");
-    failedExpired = failures(tags, "expired");
+    skippedEnded = counter("t2i.stage.skips", SKIPS, tags, "reason", "ended");
+    skippedDuplicate = counter("t2i.stage.skips", SKIPS, tags, "reason", "duplicate");
+    failedPermanent = counter("t2i.stage.jobs.ended", FAILURES, tags, "outcome", "failed");
+    failedExpired = counter("t2i.stage.jobs.ended", FAILURES, tags, "outcome", "expired");
     Gauge.builder("t2i.stage.in.flight", inFlight, AtomicInteger::get)
         .description("Records the stage works on now")
         .tags(tags)
@@ -91,26 +91,18 @@ public final class StageMetrics {
     return new StageMetrics(registry, stage);
   }
 
-  private Counter retries(Tags tags, String kind) {
-    return Counter.builder("t2i.stage.retries")
-        .description("Attempts at a record repeated after a failure, by kind of failure")
-        .tags(tags.and("kind", kind))
-        .register(registry);
-  }
+  private static final String RETRIES =
+      "Attempts at a record repeated after a failure, by kind of failure";
+  private static final String SKIPS =
+      "Records the stage did not work on: the job had ended, or was already past the stage";
+  private static final String FAILURES =
+      "Jobs this stage ended without success: failed for their own reason, or expired";
 
-  private Counter skips(Tags tags, String reason) {
-    return Counter.builder("t2i.stage.skips")
-        .description(
-            "Records the stage did not work on: the job had ended, or was already past the stage")
-        .tags(tags.and("reason", reason))
-        .register(registry);
-  }
-
-  private Counter failures(Tags tags, String outcome) {
-    return Counter.builder("t2i.stage.jobs.ended")
-        .description(
-            "Jobs this stage ended without success: failed for their own reason, or expired")
-        .tags(tags.and("outcome", outcome))
+  /** One series of a counter that a tag splits. */
+  private Counter counter(String name, String description, Tags tags, String key, String value) {
+    return Counter.builder(name)
+        .description(description)
+        .tags(tags.and(key, value))
         .register(registry);
   }
 
