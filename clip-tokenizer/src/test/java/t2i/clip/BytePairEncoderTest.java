@@ -58,7 +58,9 @@ class BytePairEncoderTest {
 
   @Test
   void encode_repeatedLetters_mergesIntoLongestPieces() {
-    byte[] word = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".getBytes();
+    byte[] word =
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+            .getBytes(StandardCharsets.UTF_8);
 
     int[] symbols = ENCODER.encode(word, 0, word.length);
 

@@ -46,7 +46,7 @@ class ClipTokenizerLoadingTest {
     merges.add("#version: 0.2");
     try (InputStream in =
         new GZIPInputStream(Files.newInputStream(ReferenceFiles.openAiVocabulary()))) {
-      String[] lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n");
+      String[] lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n", -1);
       for (int i = 1; i <= 48894; i++) {
         merges.add(lines[i]);
       }

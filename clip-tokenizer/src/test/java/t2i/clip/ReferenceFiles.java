@@ -14,11 +14,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** Locates the shared reference files beside the repository and reads reference vectors. */
 public final class ReferenceFiles {
 
-  private static ClipTokenizer openAiTokenizer;
+  private static @Nullable ClipTokenizer openAiTokenizer;
 
   private ReferenceFiles() {}
 
@@ -42,17 +43,20 @@ public final class ReferenceFiles {
   }
 
   public static synchronized ClipTokenizer openAiTokenizer() {
-    if (openAiTokenizer == null) {
+    ClipTokenizer loaded = openAiTokenizer;
+    if (loaded == null) {
       try {
-        openAiTokenizer = ClipTokenizer.load(openAiVocabulary());
+        loaded = ClipTokenizer.load(openAiVocabulary());
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+      openAiTokenizer = loaded;
     }
-    return openAiTokenizer;
+    return loaded;
   }
 
   /** One line of a reference file: the input text and the ids the reference produced. */
+  @SuppressWarnings("ArrayRecordComponent") // Never compared: each vector is read once.
   record Vector(int line, String label, String text, int[] ids) {
     @Override
     public String toString() {

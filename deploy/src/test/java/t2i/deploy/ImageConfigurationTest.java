@@ -7,8 +7,10 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.stream.Stream;
 import javax.xml.parsers.DocumentBuilderFactory;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.w3c.dom.Document;
@@ -70,9 +72,15 @@ class ImageConfigurationTest {
     return properties;
   }
 
-  private static String text(Element element, String tag) {
+  private static @Nullable String text(Element element, String tag) {
     NodeList nodes = element.getElementsByTagName(tag);
     return nodes.getLength() == 0 ? null : nodes.item(0).getTextContent().trim();
+  }
+
+  private static String setting(Map<String, String> image, String key) {
+    String value = image.get(key);
+    assertThat(value).as(key).isNotNull();
+    return Objects.requireNonNull(value);
   }
 
   @ParameterizedTest
@@ -86,10 +94,10 @@ class ImageConfigurationTest {
     assertThat(image).containsEntry("quarkus.container-image.build", "true");
     assertThat(Integer.parseInt(image.get("quarkus.jib.user"))).isPositive();
     assertThat(image.get("quarkus.jib.base-jvm-image")).contains(":").doesNotEndWith(":latest");
-    assertThat(List.of(image.get("quarkus.jib.jvm-additional-arguments").split(",")))
+    assertThat(List.of(setting(image, "quarkus.jib.jvm-additional-arguments").split(",", -1)))
         .anyMatch(a -> a.startsWith("-XX:MaxRAMPercentage="))
         .contains("-XX:+ExitOnOutOfMemoryError");
-    List<String> ports = List.of(image.get("quarkus.jib.ports").split(","));
+    List<String> ports = List.of(setting(image, "quarkus.jib.ports").split(",", -1));
     assertThat(ports).contains(service.placeholderDefault("T2I_MANAGEMENT_PORT"));
     if (module.equals("gateway")) {
       assertThat(ports).contains(service.placeholderDefault("T2I_GRPC_PORT"));

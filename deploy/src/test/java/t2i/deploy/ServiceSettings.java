@@ -10,18 +10,20 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What one service reads, from its own code: the {@code t2i.*} settings of its {@code
  * ConfigMapping}, the environment variables its {@code application.properties} refers to, and the
  * names it gives itself in Kafka.
  */
-record ServiceSettings(String module, Class<?> configMapping, Class<?> stageHandler) {
+record ServiceSettings(String module, Class<?> configMapping, @Nullable Class<?> stageHandler) {
 
   static final List<ServiceSettings> ALL =
       List.of(
@@ -156,11 +158,12 @@ record ServiceSettings(String module, Class<?> configMapping, Class<?> stageHand
   /** The stage's name as the service uses it in Kafka (its consumer group is t2i-STAGE). */
   String stage() {
     try {
-      Field field = stageHandler.getDeclaredField("STAGE");
+      Field field =
+          Objects.requireNonNull(stageHandler, module + " has no stage").getDeclaredField("STAGE");
       field.setAccessible(true);
       return (String) field.get(null);
     } catch (ReflectiveOperationException e) {
-      throw new AssertionError(e);
+      throw new LinkageError("no STAGE constant in " + stageHandler, e);
     }
   }
 }

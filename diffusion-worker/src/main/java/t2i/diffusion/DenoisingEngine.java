@@ -86,14 +86,16 @@ final class DenoisingEngine implements AutoCloseable {
     }
 
     Settings {
-      require(!batchGap.isNegative(), "t2i.diffusion.batch-gap must not be negative");
-      require(maxBatchRows >= 1, "t2i.diffusion.max-batch-rows must be >= 1, was " + maxBatchRows);
-      require(!batchWait.isNegative(), "t2i.diffusion.batch-wait must not be negative");
-      require(queueCapacity >= 1, "queue capacity must be >= 1, was " + queueCapacity);
-      require(decodeCapacity >= 1, "decode capacity must be >= 1, was " + decodeCapacity);
+      // The configuration checks each key where it is declared (DiffusionWorkerConfig); these
+      // are the engine's own invariants.
+      require(!batchGap.isNegative(), "batchGap must not be negative, was " + batchGap);
+      require(maxBatchRows >= 1, "maxBatchRows must be >= 1, was " + maxBatchRows);
+      require(!batchWait.isNegative(), "batchWait must not be negative, was " + batchWait);
+      require(queueCapacity >= 1, "queueCapacity must be >= 1, was " + queueCapacity);
+      require(decodeCapacity >= 1, "decodeCapacity must be >= 1, was " + decodeCapacity);
       require(
           statusInterval.toMillis() >= 1,
-          "t2i.diffusion.cancel-check-interval must be at least 1 ms, was " + statusInterval);
+          "statusInterval must be at least 1 ms, was " + statusInterval);
     }
 
     private static void require(boolean condition, String message) {

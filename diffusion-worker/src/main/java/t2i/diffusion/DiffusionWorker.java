@@ -7,6 +7,8 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,6 +17,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.Liveness;
+import org.eclipse.microprofile.health.Readiness;
 import org.jboss.logging.Logger;
 import t2i.diffusion.engine.EngineSettings;
 import t2i.pipeline.job.JobStates;
@@ -37,6 +42,12 @@ import t2i.v1.JobState;
  */
 @ApplicationScoped
 public class DiffusionWorker {
+
+  /**
+   * Names its health checks on the management port: diffusion-worker-loops and
+   * diffusion-worker-dependencies.
+   */
+  private static final String HEALTH_NAME = "diffusion-worker";
 
   private static final Logger LOG = Logger.getLogger(DiffusionWorker.class);
 
@@ -146,14 +157,20 @@ public class DiffusionWorker {
         .start();
   }
 
-  /** Whether the consumer loops and the engine's threads run (liveness). */
-  boolean isLive() {
-    return lifecycle.isLive();
+  /** Live while its consumer loops run (see {@link WorkerLifecycle#isLive()}). */
+  @Produces
+  @Liveness
+  @Singleton
+  HealthCheck liveness() {
+    return lifecycle.liveness(HEALTH_NAME);
   }
 
-  /** Whether the worker takes new jobs: live, and Kafka and Redis answer (readiness). */
-  boolean isReady() {
-    return lifecycle.isReady();
+  /** Ready while it is live and Kafka and Redis answer. */
+  @Produces
+  @Readiness
+  @Singleton
+  HealthCheck readiness() {
+    return lifecycle.readiness(HEALTH_NAME);
   }
 
   void stop(@Observes ShutdownEvent event) {

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -48,7 +49,10 @@ class DenoisingEngineTest {
   private final Map<String, JobState> ended = new ConcurrentHashMap<>();
 
   private final AtomicInteger ids = new AtomicInteger();
+
+  @SuppressWarnings("NullAway.Init") // Each test starts its engine with engine(...) first.
   private DenoisingEngine engine;
+
   private final AtomicReference<Throwable> fatal = new AtomicReference<>();
 
   @BeforeAll
@@ -144,7 +148,7 @@ class DenoisingEngineTest {
       future.join();
       throw new AssertionError("the job was expected to stop");
     } catch (CompletionException e) {
-      return e.getCause();
+      return Objects.requireNonNull(e.getCause());
     }
   }
 
@@ -281,15 +285,16 @@ class DenoisingEngineTest {
             request().setSeed(5).setSteps(10),
             (step, total) -> {
               if (step == 3) {
-                submit(request().setSeed(9).setSteps(10), DenoisingRequest.StepListener.NONE)
-                    .whenComplete(
-                        (images, error) -> {
-                          if (error != null) {
-                            second.completeExceptionally(error);
-                          } else {
-                            second.complete(images);
-                          }
-                        });
+                var unused =
+                    submit(request().setSeed(9).setSteps(10), DenoisingRequest.StepListener.NONE)
+                        .whenComplete(
+                            (images, error) -> {
+                              if (error != null) {
+                                second.completeExceptionally(error);
+                              } else {
+                                second.complete(images);
+                              }
+                            });
               }
             });
 

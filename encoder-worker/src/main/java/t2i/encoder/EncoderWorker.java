@@ -7,6 +7,8 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -14,6 +16,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.Liveness;
+import org.eclipse.microprofile.health.Readiness;
 import org.jboss.logging.Logger;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.model.ModelRegistry;
@@ -31,6 +36,12 @@ import t2i.v1.JobState;
  */
 @ApplicationScoped
 public class EncoderWorker {
+
+  /**
+   * Names its health checks on the management port: encoder-worker-loops and
+   * encoder-worker-dependencies.
+   */
+  private static final String HEALTH_NAME = "encoder-worker";
 
   private static final Logger LOG = Logger.getLogger(EncoderWorker.class);
 
@@ -121,14 +132,20 @@ public class EncoderWorker {
     return encoders.values().stream().mapToLong(TextEncoder::runs).sum();
   }
 
-  /** Whether the consumer loops run (liveness). */
-  boolean isLive() {
-    return lifecycle.isLive();
+  /** Live while its consumer loops run (see {@link WorkerLifecycle#isLive()}). */
+  @Produces
+  @Liveness
+  @Singleton
+  HealthCheck liveness() {
+    return lifecycle.liveness(HEALTH_NAME);
   }
 
-  /** Whether the service takes new jobs: live, and Kafka and Redis answer (readiness). */
-  boolean isReady() {
-    return lifecycle.isReady();
+  /** Ready while it is live and Kafka and Redis answer. */
+  @Produces
+  @Readiness
+  @Singleton
+  HealthCheck readiness() {
+    return lifecycle.readiness(HEALTH_NAME);
   }
 
   void stop(@Observes ShutdownEvent event) {

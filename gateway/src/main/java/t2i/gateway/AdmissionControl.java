@@ -19,8 +19,7 @@ final class AdmissionControl {
 
   AdmissionControl(Backlog backlog, long maxQueuedJobs, Duration retryAfter) {
     if (maxQueuedJobs < 1) {
-      throw new IllegalArgumentException(
-          "t2i.gateway.admission.max-queued-jobs must be positive, was " + maxQueuedJobs);
+      throw new IllegalArgumentException("maxQueuedJobs must be positive, was " + maxQueuedJobs);
     }
     this.backlog = backlog;
     this.maxQueuedJobs = maxQueuedJobs;

@@ -56,8 +56,7 @@ final class BacklogMonitor implements Backlog, AutoCloseable {
 
   BacklogMonitor(Admin admin, List<Stage> stages, Duration interval, InstantSource clock) {
     if (interval.toMillis() < 10) {
-      throw new IllegalArgumentException(
-          "t2i.gateway.admission.refresh-interval must be at least 10ms, was " + interval);
+      throw new IllegalArgumentException("interval must be at least 10ms, was " + interval);
     }
     this.admin = admin;
     this.stages = List.copyOf(stages);

@@ -41,7 +41,7 @@ public class CallLimitInterceptor implements ServerInterceptor, Prioritized {
   CallLimitInterceptor(int maxUnary, int maxStreams, Duration retryAfter) {
     if (maxUnary < 1 || maxStreams < 1) {
       throw new IllegalArgumentException(
-          "t2i.gateway.max-concurrent-calls and t2i.gateway.max-streams must be positive");
+          "maxUnary and maxStreams must be positive, were " + maxUnary + " and " + maxStreams);
     }
     this.maxUnary = maxUnary;
     this.maxStreams = maxStreams;

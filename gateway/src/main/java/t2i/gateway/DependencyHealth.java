@@ -40,8 +40,7 @@ final class DependencyHealth implements AutoCloseable {
       Consumer<Boolean> serving,
       Duration interval) {
     if (interval.toMillis() < 10) {
-      throw new IllegalArgumentException(
-          "t2i.gateway.health-check-interval must be at least 10ms, was " + interval);
+      throw new IllegalArgumentException("interval must be at least 10ms, was " + interval);
     }
     this.redisUp = redisUp;
     this.kafkaUp = kafkaUp;

@@ -52,8 +52,7 @@ final class JobIntake {
       Duration jobTimeout,
       InstantSource clock) {
     if (jobTimeout.toMillis() < 1) {
-      throw new IllegalArgumentException(
-          "t2i.gateway.job-timeout must be positive, was " + jobTimeout);
+      throw new IllegalArgumentException("jobTimeout must be positive, was " + jobTimeout);
     }
     this.submitter = submitter;
     this.store = store;

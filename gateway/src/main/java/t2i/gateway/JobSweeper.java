@@ -41,8 +41,7 @@ final class JobSweeper implements AutoCloseable {
   JobSweeper(
       JobStore store, JobTracker tracker, Duration grace, Duration interval, InstantSource clock) {
     if (interval.toMillis() < 100) {
-      throw new IllegalArgumentException(
-          "t2i.gateway.sweep-interval must be at least 100ms, was " + interval);
+      throw new IllegalArgumentException("interval must be at least 100ms, was " + interval);
     }
     this.store = store;
     this.tracker = tracker;

@@ -22,31 +22,42 @@ record RequestLimits(
     int defaultSteps,
     float defaultGuidanceScale) {
 
+  // The configuration checks each key where it is declared (GatewayConfig); these are the
+  // record's own invariants, for callers that build it from anything else.
   RequestLimits {
-    require(maxWidth > 0, "t2i.gateway.max-width must be positive, was " + maxWidth);
-    require(maxHeight > 0, "t2i.gateway.max-height must be positive, was " + maxHeight);
-    require(maxSteps > 0, "t2i.gateway.max-steps must be positive, was " + maxSteps);
-    require(maxCount > 0, "t2i.gateway.max-count must be positive, was " + maxCount);
-    require(
-        maxPromptChars > 0, "t2i.gateway.max-prompt-chars must be positive, was " + maxPromptChars);
+    require(maxWidth > 0, "maxWidth must be positive, was " + maxWidth);
+    require(maxHeight > 0, "maxHeight must be positive, was " + maxHeight);
+    require(maxSteps > 0, "maxSteps must be positive, was " + maxSteps);
+    require(maxCount > 0, "maxCount must be positive, was " + maxCount);
+    require(maxPromptChars > 0, "maxPromptChars must be positive, was " + maxPromptChars);
     require(
         Float.isFinite(maxGuidanceScale) && maxGuidanceScale >= 0,
-        "t2i.gateway.max-guidance-scale must be a finite number >= 0, was " + maxGuidanceScale);
+        "maxGuidanceScale must be a finite number >= 0, was " + maxGuidanceScale);
     require(
         defaultSteps >= 1 && defaultSteps <= maxSteps,
-        "t2i.gateway.default-steps must be between 1 and t2i.gateway.max-steps ("
-            + maxSteps
-            + "), was "
-            + defaultSteps);
+        "defaultSteps must be between 1 and maxSteps (" + maxSteps + "), was " + defaultSteps);
     require(
         defaultGuidanceScale >= 0 && defaultGuidanceScale <= maxGuidanceScale,
-        "t2i.gateway.default-guidance-scale must be between 0 and t2i.gateway.max-guidance-scale ("
+        "defaultGuidanceScale must be between 0 and maxGuidanceScale ("
             + maxGuidanceScale
             + "), was "
             + defaultGuidanceScale);
   }
 
+  /** The limits an operator configured; refuses defaults beyond the maxima, naming both keys. */
   static RequestLimits from(GatewayConfig.Gateway config) {
+    require(
+        config.defaultSteps() <= config.maxSteps(),
+        "t2i.gateway.default-steps must not exceed t2i.gateway.max-steps ("
+            + config.maxSteps()
+            + "), was "
+            + config.defaultSteps());
+    require(
+        config.defaultGuidanceScale() <= config.maxGuidanceScale(),
+        "t2i.gateway.default-guidance-scale must not exceed t2i.gateway.max-guidance-scale ("
+            + config.maxGuidanceScale()
+            + "), was "
+            + config.defaultGuidanceScale());
     return new RequestLimits(
         config.maxWidth(),
         config.maxHeight(),

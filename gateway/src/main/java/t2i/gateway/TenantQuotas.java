@@ -40,13 +40,14 @@ final class TenantQuotas {
       InstantSource clock) {
     if (quota.maxJobsInFlight() < 1 || quota.maxSubmissions() < 1) {
       throw new IllegalArgumentException(
-          "t2i.gateway.quota.max-jobs-in-flight and t2i.gateway.quota.max-submissions must be"
-              + " positive");
+          "a quota's maxJobsInFlight and maxSubmissions must be positive, were "
+              + quota.maxJobsInFlight()
+              + " and "
+              + quota.maxSubmissions());
     }
     if (quota.submissionWindow().toMillis() < 1) {
       throw new IllegalArgumentException(
-          "t2i.gateway.quota.submission-window must be at least 1ms, was "
-              + quota.submissionWindow());
+          "a quota's submissionWindow must be at least 1ms, was " + quota.submissionWindow());
     }
     this.ledger = ledger;
     this.store = store;

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -15,7 +16,7 @@ class AdmissionControlTest {
 
   private final AtomicReference<OptionalLong> queued = new AtomicReference<>(OptionalLong.empty());
   private final AdmissionControl admission =
-      new AdmissionControl(queued::get, 100, Duration.ofSeconds(4));
+      new AdmissionControl(() -> Objects.requireNonNull(queued.get()), 100, Duration.ofSeconds(4));
 
   @Test
   void backlogBelowTheBound_admits() {
@@ -47,8 +48,11 @@ class AdmissionControlTest {
   }
 
   @Test
-  void nonPositiveBound_isRejectedNamingTheKey() {
-    assertThatThrownBy(() -> new AdmissionControl(queued::get, 0, Duration.ofSeconds(1)))
-        .hasMessageContaining("t2i.gateway.admission.max-queued-jobs");
+  void nonPositiveBound_isRejected() {
+    assertThatThrownBy(
+            () ->
+                new AdmissionControl(
+                    () -> Objects.requireNonNull(queued.get()), 0, Duration.ofSeconds(1)))
+        .hasMessageContaining("maxQueuedJobs must be positive");
   }
 }

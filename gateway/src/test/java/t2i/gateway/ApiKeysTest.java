@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
 class ApiKeysTest {
@@ -13,7 +14,9 @@ class ApiKeysTest {
 
   private static ApiKeys keys() {
     return ApiKeys.parse(
-        List.of("alice:" + ApiKeys.hashHex(ALICE), " bob:" + ApiKeys.hashHex(BOB).toUpperCase()));
+        List.of(
+            "alice:" + ApiKeys.hashHex(ALICE),
+            " bob:" + ApiKeys.hashHex(BOB).toUpperCase(Locale.ROOT)));
   }
 
   @Test

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Objects;
 import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
@@ -107,7 +108,7 @@ class GenerateStreamTest {
 
     Status awaitClose() {
       await().atMost(WAIT).until(() -> closed.get() != null);
-      return closed.get();
+      return Objects.requireNonNull(closed.get());
     }
   }
 

@@ -27,7 +27,12 @@ class JobEventListenerTest {
   private final MockConsumer<String, byte[]> consumer = new MockConsumer<>("latest");
   private final JobWatchers watchers = new JobWatchers(10, Duration.ofSeconds(1));
   private final List<JobEvent> delivered = new CopyOnWriteArrayList<>();
+
+  // Set by startListening(), which every test calls first.
+  @SuppressWarnings("NullAway.Init")
   private Thread thread;
+
+  @SuppressWarnings("NullAway.Init")
   private BroadcastListener listener;
 
   @AfterEach

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -227,11 +228,12 @@ class QuotaTest {
     try (Admin admin = KafkaClients.admin(KafkaEndpoint.from(config.kafka()), "test-catch-up")) {
       for (Map.Entry<String, String> stage : topicOfGroup.entrySet()) {
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        admin
-            .describeTopics(List.of(stage.getValue()))
-            .allTopicNames()
-            .get()
-            .get(stage.getValue())
+        Objects.requireNonNull(
+                admin
+                    .describeTopics(List.of(stage.getValue()))
+                    .allTopicNames()
+                    .get()
+                    .get(stage.getValue()))
             .partitions()
             .forEach(
                 p ->

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -83,7 +84,9 @@ class LocalKafkaTest {
     }
 
     try (Consumer<String, String> second = KafkaClients.consumer(kafka.bootstrapServers(), group)) {
-      assertThat(second.committed(Set.of(partition)).get(partition).offset()).isEqualTo(1);
+      assertThat(second.committed(Set.of(partition)).get(partition))
+          .extracting(OffsetAndMetadata::offset)
+          .isEqualTo(1L);
       second.subscribe(List.of(topic));
       assertThat(KafkaClients.poll(second, 2, TIMEOUT))
           .extracting(ConsumerRecord::value)
@@ -100,7 +103,10 @@ class LocalKafkaTest {
           .all()
           .get();
       int partitions =
-          admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+          Objects.requireNonNull(
+                  admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic))
+              .partitions()
+              .size();
       assertThat(partitions).isEqualTo(LocalKafka.Settings.DEFAULTS.numPartitions());
     }
   }

@@ -16,7 +16,7 @@ final class Ports {
   /** Whether {@code port} can be bound on loopback now, i.e. no server holds it any more. */
   static boolean isFree(int port) {
     try {
-      new ServerSocket(port, 1, InetAddress.getByName(FreePorts.LOOPBACK_HOST)).close();
+      new ServerSocket(port, 1, InetAddress.getLoopbackAddress()).close();
       return true;
     } catch (IOException e) {
       return false;

@@ -9,6 +9,7 @@ import java.net.URLClassLoader;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
@@ -51,14 +52,16 @@ class SharedLocalStackTest {
     try (Jedis jedis = new Jedis(URI.create(config.get(StackEndpoints.REDIS_URL_KEY)))) {
       assertThat(jedis.ping()).isEqualTo("PONG");
     }
-    assertThat(KafkaClients.topics(config.get(StackEndpoints.KAFKA_BOOTSTRAP_SERVERS_KEY)))
+    assertThat(
+            KafkaClients.topics(
+                Objects.requireNonNull(config.get(StackEndpoints.KAFKA_BOOTSTRAP_SERVERS_KEY))))
         .isNotNull();
   }
 
   /** This JVM's class path, as URLs; a manifest-only jar lists the rest in its manifest. */
   private static URL[] classPath() throws Exception {
     List<URL> urls = new ArrayList<>();
-    for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+    for (String entry : System.getProperty("java.class.path").split(File.pathSeparator, -1)) {
       urls.add(new File(entry).toURI().toURL());
     }
     return urls.toArray(URL[]::new);

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -95,7 +96,7 @@ class GatewayReplicasTest {
 
     Status awaitEnd() {
       await().atMost(WAIT).until(() -> end.get() != null);
-      return end.get();
+      return Objects.requireNonNull(end.get());
     }
   }
 
@@ -165,7 +166,7 @@ class GatewayReplicasTest {
 
     assertThat(onA.job().getState()).isEqualTo(JobState.SUCCEEDED);
     assertThat(onA.images()).hasSize(2);
-    Watch watch = onB.get();
+    Watch watch = Objects.requireNonNull(onB.get());
     assertThat(watch.awaitEnd().getCode()).isEqualTo(Status.Code.OK);
     assertThat(
             watch.events.stream().filter(GenerateEvent::hasImage).map(e -> e.getImage().getPng()))
@@ -194,7 +195,7 @@ class GatewayReplicasTest {
 
   @Test
   void apiKeyMintedByTheLauncher_letsTheGenerateCommandThrough(@TempDir Path dir) throws Exception {
-    String[] minted = run("api-key", "demo-team").split("\\R");
+    String[] minted = run("api-key", "demo-team").lines().toArray(String[]::new);
     String key = minted[0];
     String setting = minted[1];
     assertThat(setting).startsWith("t2i.gateway.auth.keys=demo-team:");

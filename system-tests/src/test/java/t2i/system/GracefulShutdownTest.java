@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -99,7 +100,7 @@ class GracefulShutdownTest {
   private static Job awaitEnd(TextToImageGrpc.TextToImageBlockingStub stub, String jobId)
       throws InterruptedException {
     long until = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-    Job job = null;
+    @Nullable Job job = null;
     while (System.nanoTime() < until) {
       job = stub.getJob(GetJobRequest.newBuilder().setJobId(jobId).build());
       if (job.getState() == JobState.SUCCEEDED
@@ -110,6 +111,6 @@ class GracefulShutdownTest {
       }
       Thread.sleep(200);
     }
-    return job;
+    throw new AssertionError("job " + jobId + " did not end within 3 minutes; last seen: " + job);
   }
 }

@@ -51,9 +51,9 @@ class LayeringTest {
           "system-tests/target/test-classes");
 
   /**
-   * What the shared library offers the services and the launcher. Everything else in it (the
-   * consumer loop, its failure sink and gate, topic set-up) is its own business: a new use of it
-   * from outside is a change to this list, made on purpose.
+   * What the shared library offers the services and the launcher, and all it makes public.
+   * Everything else in it (the consumer loop, its failure sink, gate and meters, topic set-up) is
+   * package-private: a new use of it from outside is a change to this list, made on purpose.
    */
   private static final List<String> SHARED_LIBRARY_API =
       List.of(
@@ -79,6 +79,7 @@ class LayeringTest {
           "t2i.pipeline.kafka.Delivery",
           "t2i.pipeline.kafka.JobHandler",
           "t2i.pipeline.kafka.KafkaClients",
+          "t2i.pipeline.kafka.KafkaEndpoint",
           "t2i.pipeline.kafka.Publisher",
           "t2i.pipeline.model.ModelDirectory",
           "t2i.pipeline.model.ModelRegistry",
@@ -182,6 +183,21 @@ class LayeringTest {
         .check(classes);
   }
 
+  @Test
+  void theSharedLibrary_keepsEverythingOutsideItsApiPackagePrivate() {
+    noClasses()
+        .that()
+        .resideInAPackage("t2i.pipeline..")
+        .and()
+        .resideOutsideOfPackage("t2i.pipeline.v1..")
+        .and()
+        .areTopLevelClasses()
+        .and(not(belongToAnyOf(SHARED_LIBRARY_API)))
+        .should()
+        .bePublic()
+        .check(classes);
+  }
+
   /** A class, or a class nested in it, named in {@code names}. */
   private static DescribedPredicate<JavaClass> belongToAnyOf(List<String> names) {
     return DescribedPredicate.describe(
@@ -234,7 +250,8 @@ class LayeringTest {
   void theKafkaPollLoops_stayInTheSharedLibrary() {
     noClasses()
         .that()
-        .resideOutsideOfPackages("t2i.pipeline.kafka..", "t2i.local..", "t2i.system..")
+        .resideOutsideOfPackages(
+            "t2i.pipeline.kafka..", "t2i.pipeline.stage..", "t2i.local..", "t2i.system..")
         .should()
         .callMethod(Consumer.class, "poll", Duration.class)
         .orShould()

@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -127,7 +128,7 @@ class ObservabilityTest {
           .as("%s starts after %s started", after.service(), before.service())
           .isGreaterThanOrEqualTo(before.startNanos());
     }
-    assertThat(jobSpans.get("t2i-diffusion-worker").attributes())
+    assertThat(Objects.requireNonNull(jobSpans.get("t2i-diffusion-worker")).attributes())
         .as("a stage's span says how long the record waited in its queue")
         .containsKey("t2i.queue.wait_ms");
     Map<String, String> diffusion = jobSpans.get("t2i-diffusion-worker").attributes();

@@ -150,7 +150,7 @@ public final class ScaleOutBenchmark {
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       for (int c = 0; c < clients; c++) {
         int client = c;
-        pool.submit(
+        pool.execute(
             () -> {
               long seed = client * 1_000_000L;
               while (!stop.get()) {
@@ -169,7 +169,6 @@ public final class ScaleOutBenchmark {
                   latencies.add(end - start);
                 }
               }
-              return null;
             });
       }
       Thread.sleep(Duration.ofNanos(measureFrom - System.nanoTime()).toMillis());

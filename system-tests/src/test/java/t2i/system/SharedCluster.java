@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -40,11 +42,14 @@ final class SharedCluster implements ParameterResolver {
   }
 
   /** The one attempt to start the cluster: a failure is kept, so later classes fail at once. */
-  private record Attempt(LocalCluster started, TraceReceiver receiver, RuntimeException failure)
+  private record Attempt(
+      @Nullable LocalCluster started,
+      @Nullable TraceReceiver receiver,
+      @Nullable RuntimeException failure)
       implements AutoCloseable {
 
     static Attempt start() {
-      TraceReceiver receiver = null;
+      @Nullable TraceReceiver receiver = null;
       try {
         receiver = TraceReceiver.start();
         return new Attempt(startCluster(receiver), receiver, null);
@@ -61,14 +66,14 @@ final class SharedCluster implements ParameterResolver {
       if (failure != null) {
         throw failure;
       }
-      return started;
+      return Objects.requireNonNull(started);
     }
 
     TraceReceiver traces() {
       if (failure != null) {
         throw failure;
       }
-      return receiver;
+      return Objects.requireNonNull(receiver);
     }
 
     @Override
@@ -82,7 +87,7 @@ final class SharedCluster implements ParameterResolver {
       }
     }
 
-    private static void closeQuietly(TraceReceiver receiver) {
+    private static void closeQuietly(@Nullable TraceReceiver receiver) {
       if (receiver != null) {
         receiver.close();
       }

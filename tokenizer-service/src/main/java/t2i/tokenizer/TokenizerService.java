@@ -7,8 +7,13 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.Liveness;
+import org.eclipse.microprofile.health.Readiness;
 import org.jboss.logging.Logger;
 import t2i.clip.prompt.PromptTokenizer;
 import t2i.pipeline.model.ModelDirectory;
@@ -25,6 +30,12 @@ import t2i.v1.JobState;
  */
 @ApplicationScoped
 public class TokenizerService {
+
+  /**
+   * Names its health checks on the management port: tokenizer-service-loops and
+   * tokenizer-service-dependencies.
+   */
+  private static final String HEALTH_NAME = "tokenizer-service";
 
   private static final Logger LOG = Logger.getLogger(TokenizerService.class);
 
@@ -77,14 +88,20 @@ public class TokenizerService {
     return () -> {};
   }
 
-  /** Whether the consumer loops run (liveness). */
-  boolean isLive() {
-    return lifecycle.isLive();
+  /** Live while its consumer loops run (see {@link WorkerLifecycle#isLive()}). */
+  @Produces
+  @Liveness
+  @Singleton
+  HealthCheck liveness() {
+    return lifecycle.liveness(HEALTH_NAME);
   }
 
-  /** Whether the service takes new jobs: live, and Kafka and Redis answer (readiness). */
-  boolean isReady() {
-    return lifecycle.isReady();
+  /** Ready while it is live and Kafka and Redis answer. */
+  @Produces
+  @Readiness
+  @Singleton
+  HealthCheck readiness() {
+    return lifecycle.readiness(HEALTH_NAME);
   }
 
   void stop(@Observes ShutdownEvent event) {

@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.health.SmallRyeHealth;
+import io.smallrye.health.SmallRyeHealthReporter;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -37,6 +39,7 @@ class TokenizerServiceTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
 
   @Inject TokenizerServiceConfig config;
+  @Inject SmallRyeHealthReporter health;
 
   private KafkaProducer<String, byte[]> producer;
   private UnifiedJedis redis;
@@ -77,6 +80,22 @@ class TokenizerServiceTest {
             JobSubmitted.newBuilder().setSpec(spec).build())
         .join();
     return spec;
+  }
+
+  @Test
+  void servesItsLivenessAndReadiness_asNamedHealthChecks() {
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              SmallRyeHealth ready = health.getReadiness();
+              assertThat(ready.isDown()).isFalse();
+              assertThat(ready.getPayload().toString())
+                  .contains("\"tokenizer-service-dependencies\"");
+            });
+    SmallRyeHealth live = health.getLiveness();
+    assertThat(live.isDown()).isFalse();
+    assertThat(live.getPayload().toString()).contains("\"tokenizer-service-loops\"");
   }
 
   @Test

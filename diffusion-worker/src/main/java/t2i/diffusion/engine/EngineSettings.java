@@ -21,8 +21,7 @@ public record EngineSettings(EngineName engine, int intraOpThreads, boolean allo
 
   public EngineSettings {
     if (intraOpThreads < 0) {
-      throw new IllegalArgumentException(
-          "t2i.engine.intra-op-threads must be >= 0, was " + intraOpThreads);
+      throw new IllegalArgumentException("intraOpThreads must be >= 0, was " + intraOpThreads);
     }
   }
 

@@ -8,6 +8,7 @@ import java.awt.Polygon;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Objects;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import t2i.launcher.shapes.ShapeClassifier.Reading;
@@ -29,12 +30,12 @@ class ShapeClassifierTest {
       String color, String shape, String where, String background, int size) {
     BufferedImage image = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
-    int[] bg = domain.backgrounds().get(background);
+    int[] bg = Objects.requireNonNull(domain.backgrounds().get(background), background);
     g.setColor(new Color(bg[0], bg[1], bg[2]));
     g.fillRect(0, 0, 64, 64);
-    int[] fg = domain.colors().get(color);
+    int[] fg = Objects.requireNonNull(domain.colors().get(color), color);
     g.setColor(new Color(fg[0], fg[1], fg[2]));
-    int[] ninth = domain.ninths().get(where);
+    int[] ninth = Objects.requireNonNull(domain.ninths().get(where), where);
     double cell = 64 / 3.0;
     int cx = (int) Math.round((ninth[1] + 0.5) * cell);
     int cy = (int) Math.round((ninth[0] + 0.5) * cell);

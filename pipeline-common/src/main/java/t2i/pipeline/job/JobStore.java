@@ -154,8 +154,7 @@ public final class JobStore {
 
   public JobStore(UnifiedJedis redis, Duration retention, InstantSource clock) {
     if (retention.isNegative() || retention.isZero()) {
-      throw new IllegalArgumentException(
-          "t2i.redis.job-retention must be positive, was " + retention);
+      throw new IllegalArgumentException("retention must be positive, was " + retention);
     }
     this.redis = redis;
     this.retention = retention;

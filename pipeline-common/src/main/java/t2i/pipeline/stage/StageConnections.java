@@ -20,7 +20,6 @@ import t2i.pipeline.job.TenantLedger;
 import t2i.pipeline.kafka.KafkaClients;
 import t2i.pipeline.kafka.KafkaEndpoint;
 import t2i.pipeline.kafka.Publisher;
-import t2i.pipeline.kafka.TopicSetup;
 import t2i.pipeline.telemetry.JobTraces;
 import t2i.pipeline.telemetry.Telemetry;
 

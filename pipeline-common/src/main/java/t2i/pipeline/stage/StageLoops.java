@@ -17,13 +17,10 @@ import java.util.function.Predicate;
 import org.jboss.logging.Logger;
 import org.jspecify.annotations.Nullable;
 import t2i.pipeline.config.KafkaSettings;
-import t2i.pipeline.job.JobGate;
 import t2i.pipeline.job.JobStore;
 import t2i.pipeline.kafka.Delivery;
 import t2i.pipeline.kafka.JobHandler;
-import t2i.pipeline.kafka.JobLoop;
 import t2i.pipeline.kafka.KafkaClients;
-import t2i.pipeline.telemetry.StageMetrics;
 import t2i.pipeline.v1.JobSpec;
 import t2i.v1.JobState;
 

@@ -15,7 +15,6 @@ import org.jspecify.annotations.Nullable;
 import t2i.pipeline.failure.Failures;
 import t2i.pipeline.job.JobTracker;
 import t2i.pipeline.kafka.Delivery;
-import t2i.pipeline.kafka.FailureSink;
 import t2i.pipeline.kafka.Publisher;
 import t2i.pipeline.v1.DeadLetter;
 import t2i.pipeline.v1.JobSpec;

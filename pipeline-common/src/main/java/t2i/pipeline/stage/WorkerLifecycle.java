@@ -4,6 +4,8 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.jspecify.annotations.Nullable;
 import t2i.pipeline.config.KafkaSettings;
 import t2i.pipeline.config.RedisSettings;
@@ -100,6 +102,19 @@ public final class WorkerLifecycle implements AutoCloseable {
   public boolean isReady() {
     Running now = running;
     return isLive() && now != null && !now.loops().isWaitingForInfrastructure();
+  }
+
+  /**
+   * {@link #isLive()} as the health check {@code <service>-loops}: a worker whose loop died is not
+   * live, so that its supervisor restarts it.
+   */
+  public HealthCheck liveness(String service) {
+    return () -> HealthCheckResponse.named(service + "-loops").status(isLive()).build();
+  }
+
+  /** {@link #isReady()} as the health check {@code <service>-dependencies}. */
+  public HealthCheck readiness(String service) {
+    return () -> HealthCheckResponse.named(service + "-dependencies").status(isReady()).build();
   }
 
   @Override

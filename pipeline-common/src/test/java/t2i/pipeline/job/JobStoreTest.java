@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.entry;
 
+import com.google.protobuf.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -11,7 +12,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.UnifiedJedis;
 import t2i.local.SharedLocalStack;
@@ -24,14 +24,10 @@ import t2i.v1.JobState;
 class JobStoreTest {
 
   private static final Duration RETENTION = Duration.ofMinutes(5);
-  private static UnifiedJedis redis;
+  private static final UnifiedJedis redis =
+      StageConnections.openRedis(SharedLocalStack.get().redisUrl());
   private final AtomicLong now = new AtomicLong(1_700_000_000_000L);
   private final JobStore store = new JobStore(redis, RETENTION, InstantSource.system());
-
-  @BeforeAll
-  static void connect() {
-    redis = StageConnections.openRedis(SharedLocalStack.get().redisUrl());
-  }
 
   @AfterAll
   static void disconnect() {
@@ -40,6 +36,10 @@ class JobStoreTest {
 
   private JobStore clocked() {
     return new JobStore(redis, RETENTION, () -> Instant.ofEpochMilli(now.get()));
+  }
+
+  private static long millis(Timestamp at) {
+    return at.getSeconds() * 1000 + at.getNanos() / 1_000_000;
   }
 
   private static JobSpec newSpec() {
@@ -84,10 +84,7 @@ class JobStoreTest {
     JobView view = store.find(spec.getJobId()).orElseThrow();
     assertThat(view.transitions()).hasSize(2);
     assertThat(view.transitions().get(1).getState()).isEqualTo(JobState.TOKENIZING);
-    assertThat(
-            view.transitions().get(1).getAt().getSeconds() * 1000
-                + view.transitions().get(1).getAt().getNanos() / 1_000_000)
-        .isEqualTo(now.get());
+    assertThat(millis(view.transitions().get(1).getAt())).isEqualTo(now.get());
   }
 
   @Test
@@ -179,10 +176,10 @@ class JobStoreTest {
   }
 
   @Test
-  void construction_nonPositiveRetention_namesTheSetting() {
+  void construction_nonPositiveRetention_isRefused() {
     assertThatThrownBy(() -> new JobStore(redis, Duration.ZERO, InstantSource.system()))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("t2i.redis.job-retention");
+        .hasMessageContaining("retention must be positive");
   }
 
   @Test
@@ -212,7 +209,7 @@ class JobStoreTest {
     assertThat(view.transitions())
         .extracting(t -> t.getState())
         .containsExactly(JobState.QUEUED, JobState.ENCODING);
-    assertThat(view.transitions().getFirst().getAt().getNanos()).isEqualTo(234_000_000);
+    assertThat(millis(view.transitions().getFirst().getAt()) % 1000).isEqualTo(234);
     assertThat(redis.pttl(RedisKeys.job(spec.getJobId()))).isPositive();
     assertThat(store.restoredRecords()).isEqualTo(1);
   }

@@ -21,6 +21,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.jspecify.annotations.Nullable;
 import t2i.launcher.LocalCluster;
 import t2i.launcher.Service;
 import t2i.local.Directories;
@@ -125,7 +126,7 @@ final class FaultCluster implements AutoCloseable {
   }
 
   /** Writes raw bytes to a topic, as a buggy or hostile producer would. */
-  void produceRaw(String topic, String key, byte[] value) throws Exception {
+  void produceRaw(String topic, @Nullable String key, byte[] value) throws Exception {
     rawProducer.send(new ProducerRecord<>(topic, key, value)).get();
   }
 
@@ -149,7 +150,7 @@ final class FaultCluster implements AutoCloseable {
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-      while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.getOrDefault(p, 0L))) {
         for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
           if (!jobIds.contains(record.key())) {
             continue;

@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import t2i.v1.GenerateEvent;
 import t2i.v1.GenerateRequest;
 import t2i.v1.GetJobRequest;
@@ -183,7 +184,7 @@ final class JobLoad {
   }
 
   /** The job as GetJob reports it now; null if the call failed. */
-  static Job getJob(ManagedChannel channel, String jobId) {
+  static @Nullable Job getJob(ManagedChannel channel, String jobId) {
     try {
       return TextToImageGrpc.newBlockingStub(channel)
           .withDeadlineAfter(10, TimeUnit.SECONDS)

@@ -46,7 +46,9 @@ class MultiHostTest {
   private static final Path LOGS = DIR.resolve("logs");
   private static final int GRPC_PORT = 9000;
 
+  @SuppressWarnings("NullAway.Init") // Set by startHosts(), or every test is skipped.
   private static NetworkHosts hosts;
+
   private static KafkaBrokerProcess broker;
   private static LocalRedis redis;
   private static final List<ServiceProcess> services = new ArrayList<>();

@@ -1,4 +1,4 @@
-package t2i.pipeline.job;
+package t2i.pipeline.stage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,10 +11,12 @@ import org.junit.jupiter.api.Test;
 import redis.clients.jedis.UnifiedJedis;
 import t2i.local.SharedLocalStack;
 import t2i.pipeline.TestTopics;
+import t2i.pipeline.job.JobStore;
+import t2i.pipeline.job.JobTracker;
+import t2i.pipeline.job.JobView;
 import t2i.pipeline.kafka.KafkaClients;
 import t2i.pipeline.kafka.KafkaEndpoint;
 import t2i.pipeline.kafka.Publisher;
-import t2i.pipeline.stage.StageConnections;
 import t2i.pipeline.v1.JobSpec;
 import t2i.v1.JobState;
 

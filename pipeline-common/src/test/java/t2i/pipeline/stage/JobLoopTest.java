@@ -1,4 +1,4 @@
-package t2i.pipeline.kafka;
+package t2i.pipeline.stage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -10,11 +10,13 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -25,6 +27,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.MDC;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,8 +36,12 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
 import t2i.local.SharedLocalStack;
 import t2i.pipeline.failure.JobFailure;
 import t2i.pipeline.failure.StageFatalError;
+import t2i.pipeline.kafka.Delivery;
+import t2i.pipeline.kafka.JobHandler;
+import t2i.pipeline.kafka.KafkaClients;
+import t2i.pipeline.kafka.KafkaEndpoint;
+import t2i.pipeline.kafka.Publisher;
 import t2i.pipeline.telemetry.JobTraces;
-import t2i.pipeline.telemetry.StageMetrics;
 import t2i.pipeline.v1.JobSpec;
 
 /**
@@ -431,17 +438,17 @@ class JobLoopTest {
   @Test
   void recordsInFlight_neverExceedTheBound() throws Exception {
     int bound = 4;
-    Set<CompletableFuture<Void>> running = ConcurrentHashMap.newKeySet();
+    Queue<CompletableFuture<Void>> waiting = new ConcurrentLinkedQueue<>();
+    AtomicInteger running = new AtomicInteger();
     AtomicInteger maxRunning = new AtomicInteger();
     AtomicInteger started = new AtomicInteger();
     start(
         delivery -> {
-          CompletableFuture<Void> work = new CompletableFuture<>();
-          running.add(work);
           started.incrementAndGet();
-          maxRunning.accumulateAndGet(running.size(), Math::max);
-          work.whenComplete((v, e) -> running.remove(work));
-          return work;
+          maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
+          CompletableFuture<Void> work = new CompletableFuture<>();
+          waiting.add(work);
+          return work.whenComplete((v, e) -> running.decrementAndGet());
         },
         bound,
         1);
@@ -459,8 +466,10 @@ class JobLoopTest {
         .pollInterval(Duration.ofMillis(10))
         .until(
             () -> {
-              running.forEach(w -> w.complete(null));
-              return started.get() == 20 && running.isEmpty();
+              for (CompletableFuture<Void> work; (work = waiting.poll()) != null; ) {
+                work.complete(null);
+              }
+              return started.get() == 20 && running.get() == 0;
             });
     await().atMost(WAIT).until(() -> committed() == 20);
     assertThat(maxRunning.get()).isLessThanOrEqualTo(bound);
@@ -550,7 +559,7 @@ class JobLoopTest {
     }
 
     @Override
-    public CompletionStage<?> failed(Delivery<JobSpec> delivery, String reason) {
+    public CompletionStage<?> failed(Delivery<JobSpec> delivery, @Nullable String reason) {
       return outcome(() -> failed.add(delivery.jobId() + ": " + reason));
     }
 

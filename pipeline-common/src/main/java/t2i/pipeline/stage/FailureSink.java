@@ -1,16 +1,17 @@
-package t2i.pipeline.kafka;
+package t2i.pipeline.stage;
 
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.jspecify.annotations.Nullable;
+import t2i.pipeline.kafka.Delivery;
 
 /**
  * How a stage ends a record it cannot complete. Each method completes once the outcome is safely
  * recorded; only then is the record's offset committed. The loop retries a method that fails for a
  * transient reason, so each must be safe to call again.
  */
-public interface FailureSink<T> {
+interface FailureSink<T> {
 
   /**
    * The job failed for a reason of its own: end it FAILED with that reason (null when the failure

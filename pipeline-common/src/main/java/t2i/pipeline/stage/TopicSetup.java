@@ -1,4 +1,4 @@
-package t2i.pipeline.kafka;
+package t2i.pipeline.stage;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,7 +17,7 @@ import org.jboss.logging.Logger;
  * Creates the pipeline's topics when they are missing, so a fresh cluster works without manual
  * steps. Existing topics are left exactly as they are.
  */
-public final class TopicSetup {
+final class TopicSetup {
 
   private static final Logger LOG = Logger.getLogger(TopicSetup.class);
   private static final Duration TIMEOUT = Duration.ofSeconds(30);

@@ -1,11 +1,13 @@
-package t2i.pipeline.job;
+package t2i.pipeline.stage;
 
 import java.time.InstantSource;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
-import t2i.pipeline.telemetry.StageMetrics;
+import t2i.pipeline.job.JobStates;
+import t2i.pipeline.job.JobStore;
+import t2i.pipeline.job.JobTracker;
 import t2i.pipeline.telemetry.Telemetry;
 import t2i.pipeline.v1.JobSpec;
 import t2i.v1.JobState;
@@ -17,7 +19,7 @@ import t2i.v1.JobState;
  * job past its deadline is ended EXPIRED instead of computed for nobody. A job whose record Redis
  * lost goes ahead: the stage's first write recreates the record from the message.
  */
-public final class JobGate {
+final class JobGate {
 
   private static final Logger LOG = Logger.getLogger(JobGate.class);
 

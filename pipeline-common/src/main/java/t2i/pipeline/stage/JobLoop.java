@@ -1,4 +1,4 @@
-package t2i.pipeline.kafka;
+package t2i.pipeline.stage;
 
 import com.google.protobuf.Parser;
 import io.opentelemetry.api.trace.Span;
@@ -30,8 +30,9 @@ import org.jspecify.annotations.Nullable;
 import t2i.pipeline.failure.FailureKind;
 import t2i.pipeline.failure.Failures;
 import t2i.pipeline.failure.StageFatalError;
+import t2i.pipeline.kafka.Delivery;
+import t2i.pipeline.kafka.JobHandler;
 import t2i.pipeline.telemetry.JobTraces;
-import t2i.pipeline.telemetry.StageMetrics;
 import t2i.pipeline.telemetry.Telemetry;
 
 /**
@@ -68,7 +69,7 @@ import t2i.pipeline.telemetry.Telemetry;
  *
  * <p>Owns its consumer and closes it when {@link #run()} returns.
  */
-public final class JobLoop<T> implements Runnable {
+final class JobLoop<T> implements Runnable {
 
   private static final Logger LOG = Logger.getLogger(JobLoop.class);
   private static final long LAG_REPORT_INTERVAL_NANOS = Duration.ofSeconds(1).toNanos();

@@ -1,4 +1,4 @@
-package t2i.pipeline.telemetry;
+package t2i.pipeline.stage;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.TopicPartition;
+import t2i.pipeline.telemetry.Buckets;
 
 /**
  * The meters every pipeline stage has, tagged with its stage: what it consumed, how long records
@@ -20,7 +21,7 @@ import org.apache.kafka.common.TopicPartition;
  * alerts see a rate of 0, not an absent series. Thread-safe: the stage's consumer threads and
  * completion threads all record here.
  */
-public final class StageMetrics {
+final class StageMetrics {
 
   private final String stage;
   private final MeterRegistry registry;
