@@ -37,8 +37,11 @@ t2i-{{ . }}
 
 {{/*
 One t2i service: (dict "root" $ "component" "diffusion" "module" "diffusion-worker"
-"values" .Values.diffusion "gpu" bool "ports" list "env" dict "readiness" dict "volumes" list
-"mounts" list "autoscaled" bool)
+"values" .Values.diffusion "gpu" bool "models" bool "ports" list "env" dict "readiness" dict
+"volumes" list "mounts" list "configFiles" list "podAnnotations" dict "autoscaled" bool)
+A service with "models" mounts the models volume and reads the ConfigMap's models.properties;
+every service reads its application.properties, then the settings files in "configFiles" (paths in
+its "mounts"). A service refuses a t2i.* key it does not read, so each gets only its own.
 */}}
 {{- define "t2i.deployment" -}}
 {{- $root := .root -}}
@@ -46,6 +49,13 @@ One t2i service: (dict "root" $ "component" "diffusion" "module" "diffusion-work
 {{- $gpu := .gpu -}}
 {{- $fullname := include "t2i.fullname" $root -}}
 {{- $tag := default $root.Chart.AppVersion $root.Values.image.tag -}}
+{{- $locations := list "/etc/t2i/config/application.properties" -}}
+{{- if .models -}}
+{{- $locations = append $locations "/etc/t2i/config/models.properties" -}}
+{{- end -}}
+{{- range .configFiles -}}
+{{- $locations = append $locations . -}}
+{{- end -}}
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -72,6 +82,9 @@ spec:
         prometheus.io/port: {{ $v.managementPort | quote }}
         prometheus.io/path: /q/metrics
         {{- end }}
+        {{- with .podAnnotations }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
     spec:
       {{- with $root.Values.imagePullSecrets }}
       imagePullSecrets:
@@ -97,7 +110,8 @@ spec:
               protocol: TCP
           env:
             - name: QUARKUS_CONFIG_LOCATIONS
-              value: /etc/t2i/config/application.properties
+              value: {{ join "," $locations | quote }}
+            {{- if .models }}
             # DJL stays offline and keeps its caches in the pod's writable /tmp.
             - name: DJL_CACHE_DIR
               value: /tmp/djl
@@ -105,6 +119,7 @@ spec:
               value: /tmp/djl
             - name: OPT_OUT_TRACKING
               value: "true"
+            {{- end }}
             # Static group membership: a restarted pod takes its partitions back at once.
             - name: T2I_KAFKA_GROUP_INSTANCE_ID
               valueFrom:
@@ -164,9 +179,11 @@ spec:
             {{- end }}
             {{- toYaml $resources | nindent 12 }}
           volumeMounts:
+            {{- if .models }}
             - name: models
               mountPath: /models
               readOnly: true
+            {{- end }}
             - name: tmp
               mountPath: /tmp
             - name: config
@@ -176,8 +193,10 @@ spec:
             {{- toYaml . | nindent 12 }}
             {{- end }}
       volumes:
+        {{- if .models }}
         - name: models
           {{- toYaml $root.Values.models.volume | nindent 10 }}
+        {{- end }}
         - name: tmp
           emptyDir: {}
         - name: config
@@ -270,4 +289,32 @@ spec:
   selector:
     matchLabels:
       {{- include "t2i.selectorLabels" (dict "root" .root "component" .component) | nindent 6 }}
+{{- end -}}
+
+{{/*
+The notifier's signing secrets as a settings file, one line a secret; empty when none is set.
+Refuses a tenant or a secret the file cannot carry as given.
+*/}}
+{{- define "t2i.notifierSigningSecrets" -}}
+{{- $n := .Values.notifier -}}
+{{- $lines := list -}}
+{{- with $n.defaultSigningSecret -}}
+{{- $_ := include "t2i.checkSigningSecret" (dict "name" "notifier.defaultSigningSecret" "secret" .) -}}
+{{- $lines = append $lines (printf "t2i.notifier.default-signing-secret=%s" (toString .)) -}}
+{{- end -}}
+{{- range $tenant, $secret := $n.signingSecrets -}}
+{{- if not (regexMatch "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$" $tenant) -}}
+{{- fail (printf "notifier.signingSecrets: %q is not a tenant name: letters, digits, '.', '_' or '-', up to 64, starting with a letter or digit (as in gateway.auth.keys)" $tenant) -}}
+{{- end -}}
+{{- $_ := include "t2i.checkSigningSecret" (dict "name" (printf "notifier.signingSecrets.%s" $tenant) "secret" $secret) -}}
+{{- $lines = append $lines (printf "t2i.notifier.signing-secrets.\"%s\"=%s" $tenant (toString $secret)) -}}
+{{- end -}}
+{{- join "\n" $lines -}}
+{{- end -}}
+
+{{/* Refuses a signing secret a settings file would change: (dict "name" "..." "secret" ...) */}}
+{{- define "t2i.checkSigningSecret" -}}
+{{- if not (regexMatch `^[!-#%-\[\]-~]+$` (toString .secret)) -}}
+{{- fail (printf "%s must be printable ASCII without spaces, '$' or '\\' (e.g. openssl rand -hex 32)" .name) -}}
+{{- end -}}
 {{- end -}}

@@ -49,6 +49,14 @@ public final class GenerationOptions {
   @Nullable String model;
 
   @Option(
+      names = "--callback",
+      paramLabel = "URL",
+      description =
+          "Where the server POSTs the job's outcome, signed, when it ends (the server must allow"
+              + " the URL's scheme and host).")
+  @Nullable String callback;
+
+  @Option(
       names = "--timeout",
       paramLabel = "DURATION",
       description = "Give up after this long, ISO-8601 (default PT10M).")
@@ -85,6 +93,9 @@ public final class GenerationOptions {
     }
     if (model != null) {
       request.setModel(model);
+    }
+    if (callback != null) {
+      request.setCallbackUrl(callback);
     }
     return request.build();
   }

@@ -48,7 +48,9 @@ class GenerationOptionsTest {
             "--count",
             "2",
             "--model",
-            "m");
+            "m",
+            "--callback",
+            "https://hooks.example.com/t2i");
 
     assertThat(request)
         .isEqualTo(
@@ -62,6 +64,7 @@ class GenerationOptionsTest {
                 .setHeight(64)
                 .setCount(2)
                 .setModel("m")
+                .setCallbackUrl("https://hooks.example.com/t2i")
                 .build());
   }
 }

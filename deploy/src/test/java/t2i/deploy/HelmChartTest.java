@@ -10,6 +10,8 @@ import com.marcnuri.helm.LintResult;
 import io.smallrye.config.WithDefault;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,6 +26,28 @@ import t2i.pipeline.stage.Stages;
  */
 class HelmChartTest {
 
+  /** Each service's component in the chart (its values section, its objects' names): its module. */
+  private static final Map<String, String> MODULES =
+      Map.of(
+          "gateway", "gateway",
+          "tokenizer", "tokenizer-service",
+          "encoder", "encoder-worker",
+          "diffusion", "diffusion-worker",
+          "notifier", "notifier");
+
+  /** Signing secrets and callbacks set, for the notifier's and the gateway's parts of the chart. */
+  private static final Map<String, Object> CALLBACKS =
+      Map.of(
+          "notifier.signingSecrets.tenant-a", "s3cret-of-tenant-a",
+          "notifier.defaultSigningSecret", "s3cret-by-default",
+          "notifier.allowPrivateAddresses", true,
+          "notifier.autoscaling.enabled", true,
+          "gateway.callbacks.allowedSchemes[0]", "https",
+          "gateway.callbacks.allowedSchemes[1]", "http",
+          "gateway.callbacks.allowedHosts[0]", "*.example.com",
+          "gateway.callbacks.allowedHosts[1]", "hooks.example.org",
+          "gateway.callbacks.allowPrivateAddresses", true);
+
   /** Value sets an operator is likely to use; each must render objects that pass every check. */
   static List<Map<String, Object>> valueSets() {
     return List.of(
@@ -37,7 +61,9 @@ class HelmChartTest {
             "gateway.auth.existingSecret", "api-keys",
             "kafka.clientProperties.security\\.protocol", "SASL_SSL",
             "models.defaultModel", "sd-turbo",
-            "diffusion.autoscaling.scaleToZero", true));
+            "diffusion.autoscaling.scaleToZero", true),
+        CALLBACKS,
+        Map.of("notifier.existingSecret", "webhook-secrets"));
   }
 
   @Test
@@ -70,10 +96,14 @@ class HelmChartTest {
   }
 
   @Test
-  void rendersTheFourServices_eachWithProbesLimitsAndATerminationGrace() {
+  void rendersEveryService_eachWithProbesLimitsAndATerminationGrace() {
     RenderedChart chart = RenderedChart.render(Map.of());
 
-    for (String component : List.of("gateway", "tokenizer", "encoder", "diffusion")) {
+    assertThat(MODULES.values())
+        .containsExactlyInAnyOrderElementsOf(
+            ServiceSettings.ALL.stream().map(ServiceSettings::module).toList());
+    assertThat(chart.ofKind("Deployment")).hasSize(MODULES.size());
+    for (String component : MODULES.keySet()) {
       JsonNode deployment = chart.get("Deployment", "t2i-" + component);
       JsonNode container = RenderedChart.container(deployment);
       assertThat(container.path("livenessProbe").path("httpGet").path("path").asText())
@@ -82,11 +112,9 @@ class HelmChartTest {
           .isEqualTo("/q/health/started");
       assertThat(container.path("resources").path("limits").path("memory").isMissingNode())
           .isFalse();
+      assertThat(container.path("name").asText()).isEqualTo(MODULES.get(component));
       JsonNode pod = deployment.path("spec").path("template").path("spec");
       assertThat(pod.path("securityContext").path("runAsNonRoot").asBoolean()).isTrue();
-      assertThat(
-              container.path("volumeMounts").findValues("mountPath").stream().map(JsonNode::asText))
-          .contains("/models");
       chart.get("PodDisruptionBudget", "t2i-" + component);
     }
     JsonNode diffusion = chart.get("Deployment", "t2i-diffusion").path("spec").path("template");
@@ -116,7 +144,7 @@ class HelmChartTest {
     RenderedChart plain = RenderedChart.render(Map.of());
     RenderedChart traced =
         RenderedChart.render(Map.of("observability.otlpEndpoint", "http://collector:4317"));
-    for (String component : List.of("gateway", "tokenizer", "encoder", "diffusion")) {
+    for (String component : MODULES.keySet()) {
       JsonNode deployment = plain.get("Deployment", "t2i-" + component);
       JsonNode annotations =
           deployment.path("spec").path("template").path("metadata").path("annotations");
@@ -137,38 +165,58 @@ class HelmChartTest {
   }
 
   @Test
-  void modelsAreMountedReadOnly_neverBakedIn() {
+  void modelsAreMountedReadOnly_neverBakedIn_byTheServicesThatReadThem() {
     RenderedChart chart = RenderedChart.render(Map.of());
     for (JsonNode deployment : chart.ofKind("Deployment")) {
-      JsonNode mount =
-          java.util.stream.StreamSupport.stream(
-                  RenderedChart.container(deployment).path("volumeMounts").spliterator(), false)
+      JsonNode container = RenderedChart.container(deployment);
+      ServiceSettings service = ServiceSettings.of(container.path("name").asText());
+      Optional<JsonNode> mount =
+          RenderedChart.elements(container.path("volumeMounts"))
               .filter(m -> m.path("mountPath").asText().equals("/models"))
-              .findFirst()
-              .orElseThrow();
-      assertThat(mount.path("readOnly").asBoolean()).isTrue();
+              .findFirst();
+      boolean settings =
+          chart.configFiles(deployment).values().stream()
+              .anyMatch(file -> file.containsKey("t2i.models.dir"));
+      if (service.reads("t2i.models.dir")) {
+        assertThat(mount).as("%s mounts the models", service.module()).isPresent();
+        assertThat(mount.orElseThrow().path("readOnly").asBoolean()).isTrue();
+        assertThat(settings).as("%s is told where the models are", service.module()).isTrue();
+      } else {
+        // The notifier reads no models: no volume to schedule on, no t2i.models.* to refuse.
+        assertThat(mount).as("%s mounts no models", service.module()).isEmpty();
+        assertThat(
+                RenderedChart.elements(
+                        deployment.path("spec").path("template").path("spec").path("volumes"))
+                    .map(v -> v.path("name").asText()))
+            .doesNotContain("models");
+        assertThat(settings).as("%s gets no model settings", service.module()).isFalse();
+      }
     }
   }
 
   @Test
   void scaledObjects_watchEachStagesOwnConsumerGroupAndInputTopic() throws Exception {
-    RenderedChart chart = RenderedChart.render(Map.of());
+    // The notifier's is off by default.
+    RenderedChart chart = RenderedChart.render(Map.of("notifier.autoscaling.enabled", true));
     Properties settings = chart.serviceSettings();
     Map<String, String> inputTopicSetting =
         Map.of(
             "tokenizer-service", "t2i.kafka.topics.jobs",
             "encoder-worker", "t2i.kafka.topics.tokenized",
-            "diffusion-worker", "t2i.kafka.topics.encoded");
+            "diffusion-worker", "t2i.kafka.topics.encoded",
+            "notifier", "t2i.kafka.topics.events");
     Map<String, String> topicDefault =
         Map.of(
             "tokenizer-service", defaultOf("jobs"),
             "encoder-worker", defaultOf("tokenized"),
-            "diffusion-worker", defaultOf("encoded"));
+            "diffusion-worker", defaultOf("encoded"),
+            "notifier", defaultOf("events"));
     Map<String, String> component =
         Map.of(
             "tokenizer-service", "tokenizer",
             "encoder-worker", "encoder",
-            "diffusion-worker", "diffusion");
+            "diffusion-worker", "diffusion",
+            "notifier", "notifier");
 
     for (String module : inputTopicSetting.keySet()) {
       ServiceSettings service = ServiceSettings.of(module);
@@ -207,15 +255,10 @@ class HelmChartTest {
   @Test
   void portsAndProbes_areWhatTheServicesServe() throws Exception {
     RenderedChart chart = RenderedChart.render(Map.of());
-    Map<String, String> deployments =
-        Map.of(
-            "gateway", "t2i-gateway",
-            "tokenizer-service", "t2i-tokenizer",
-            "encoder-worker", "t2i-encoder",
-            "diffusion-worker", "t2i-diffusion");
-    for (var entry : deployments.entrySet()) {
-      ServiceSettings service = ServiceSettings.of(entry.getKey());
-      JsonNode container = RenderedChart.container(chart.get("Deployment", entry.getValue()));
+    for (var entry : MODULES.entrySet()) {
+      ServiceSettings service = ServiceSettings.of(entry.getValue());
+      JsonNode container =
+          RenderedChart.container(chart.get("Deployment", "t2i-" + entry.getKey()));
       int management = RenderedChart.port(container, "management");
       // The service takes its management port from T2I_MANAGEMENT_PORT, which the chart sets to
       // the port its probes use; the chart's default equals the service's own.
@@ -249,15 +292,143 @@ class HelmChartTest {
         assertThat(service.reads(key)).as("%s reads %s", service.module(), key).isTrue();
       }
     }
+    // A service refuses a t2i.* key it does not read: every key of every file it loads is its own.
     for (JsonNode deployment : chart.ofKind("Deployment")) {
       JsonNode container = RenderedChart.container(deployment);
       ServiceSettings service = ServiceSettings.of(container.path("name").asText());
+      assertThat(RenderedChart.configLocations(container))
+          .first()
+          .isEqualTo("/etc/t2i/config/application.properties");
+      for (var file : chart.configFiles(deployment).entrySet()) {
+        for (String key : file.getValue().stringPropertyNames()) {
+          assertThat(service.reads(key))
+              .as("%s reads %s from %s", service.module(), key, file.getKey())
+              .isTrue();
+        }
+      }
       for (String name : RenderedChart.envNames(container)) {
         assertThat(service.readsEnv(name) || READ_ELSEWHERE.containsKey(name))
             .as("%s reads the environment variable %s", service.module(), name)
             .isTrue();
       }
     }
+  }
+
+  @Test
+  void signingSecrets_landInTheNotifiersSecret_neverInAConfigMapOrAnEnvironment() {
+    RenderedChart chart = RenderedChart.render(CALLBACKS);
+
+    JsonNode secret = chart.get("Secret", "t2i-notifier");
+    assertThat(secret.path("type").asText()).isEqualTo("Opaque");
+    JsonNode notifier = chart.get("Deployment", "t2i-notifier");
+    Properties signing =
+        Objects.requireNonNull(
+            chart.configFiles(notifier).get("/etc/t2i/notifier/signing-secrets.properties"),
+            "the notifier reads its Secret's settings file");
+    assertThat(signing.stringPropertyNames())
+        .containsExactlyInAnyOrder(
+            "t2i.notifier.signing-secrets.\"tenant-a\"", "t2i.notifier.default-signing-secret");
+    assertThat(signing.getProperty("t2i.notifier.signing-secrets.\"tenant-a\""))
+        .isEqualTo("s3cret-of-tenant-a");
+    assertThat(signing.getProperty("t2i.notifier.default-signing-secret"))
+        .isEqualTo("s3cret-by-default");
+    JsonNode mount =
+        RenderedChart.elements(RenderedChart.container(notifier).path("volumeMounts"))
+            .filter(m -> m.path("mountPath").asText().equals("/etc/t2i/notifier"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(mount.path("readOnly").asBoolean()).isTrue();
+    // Nothing but the Secret holds them: not the ConfigMap every service reads, not an environment.
+    for (JsonNode object : chart.objects()) {
+      if (object.path("kind").asText().equals("Secret")) {
+        continue;
+      }
+      assertThat(object.toString())
+          .as("%s %s", object.path("kind").asText(), object.path("metadata").path("name").asText())
+          .doesNotContain("s3cret-of-tenant-a")
+          .doesNotContain("s3cret-by-default");
+    }
+    // No other service mounts them.
+    for (JsonNode deployment : chart.ofKind("Deployment")) {
+      if (!deployment.path("metadata").path("name").asText().equals("t2i-notifier")) {
+        assertThat(
+                RenderedChart.elements(
+                        deployment.path("spec").path("template").path("spec").path("volumes"))
+                    .map(v -> v.path("secret").path("secretName").asText()))
+            .doesNotContain("t2i-notifier");
+      }
+    }
+    // A change of secrets rolls the notifier, which reads them when it starts.
+    JsonNode annotations =
+        notifier.path("spec").path("template").path("metadata").path("annotations");
+    assertThat(annotations.path("checksum/signing-secrets").asText()).hasSize(64);
+  }
+
+  @Test
+  void signingSecrets_fromAnExistingSecret_areMountedAsIs_andTheChartMakesNone() {
+    RenderedChart chart =
+        RenderedChart.render(Map.of("notifier.existingSecret", "webhook-secrets"));
+
+    assertThat(chart.find("Secret", "t2i-notifier")).isEmpty();
+    JsonNode notifier = chart.get("Deployment", "t2i-notifier");
+    assertThat(RenderedChart.configLocations(RenderedChart.container(notifier)))
+        .contains("/etc/t2i/notifier/signing-secrets.properties");
+    assertThat(
+            RenderedChart.elements(
+                    notifier.path("spec").path("template").path("spec").path("volumes"))
+                .map(v -> v.path("secret").path("secretName").asText()))
+        .contains("webhook-secrets");
+  }
+
+  @Test
+  void withoutSigningSecrets_thereIsNoSecretToMount_andTheGatewayRefusesCallbacks() {
+    RenderedChart chart = RenderedChart.render(Map.of());
+
+    assertThat(chart.find("Secret", "t2i-notifier")).isEmpty();
+    JsonNode notifier = chart.get("Deployment", "t2i-notifier");
+    assertThat(RenderedChart.configLocations(RenderedChart.container(notifier)))
+        .containsExactly("/etc/t2i/config/application.properties");
+    JsonNode gateway = RenderedChart.container(chart.get("Deployment", "t2i-gateway"));
+    // Unset, the gateway's own default holds: no scheme is allowed, so every callback is refused.
+    assertThat(RenderedChart.envNames(gateway))
+        .doesNotContain(
+            "T2I_GATEWAY_CALLBACKS_ALLOWED_SCHEMES",
+            "T2I_GATEWAY_CALLBACKS_ALLOWED_HOSTS",
+            "T2I_GATEWAY_CALLBACKS_ALLOW_PRIVATE_ADDRESSES");
+  }
+
+  @Test
+  void callbackSettings_reachTheGatewayAndTheNotifier() {
+    RenderedChart chart = RenderedChart.render(CALLBACKS);
+
+    JsonNode gateway = RenderedChart.container(chart.get("Deployment", "t2i-gateway"));
+    assertThat(RenderedChart.env(gateway, "T2I_GATEWAY_CALLBACKS_ALLOWED_SCHEMES"))
+        .contains("https,http");
+    assertThat(RenderedChart.env(gateway, "T2I_GATEWAY_CALLBACKS_ALLOWED_HOSTS"))
+        .contains("*.example.com,hooks.example.org");
+    assertThat(RenderedChart.env(gateway, "T2I_GATEWAY_CALLBACKS_ALLOW_PRIVATE_ADDRESSES"))
+        .contains("true");
+    assertThat(RenderedChart.env(gateway, "T2I_GATEWAY_CALLBACKS_MAX_URL_CHARS")).contains("2048");
+    JsonNode notifier = RenderedChart.container(chart.get("Deployment", "t2i-notifier"));
+    assertThat(RenderedChart.env(notifier, "T2I_NOTIFIER_ALLOW_PRIVATE_ADDRESSES"))
+        .contains("true");
+    assertThat(RenderedChart.env(notifier, "T2I_NOTIFIER_GIVE_UP_AFTER")).contains("PT1H");
+    assertThat(RenderedChart.env(notifier, "T2I_NOTIFIER_REQUEST_TIMEOUT")).contains("PT10S");
+  }
+
+  @Test
+  void aSigningSecretTheSettingsFileWouldChange_orAnUnknownTenant_isRefusedWithTheReason() {
+    assertThatThrownBy(
+            () -> RenderedChart.render(Map.of("notifier.defaultSigningSecret", "two words")))
+        .hasMessageContaining("notifier.defaultSigningSecret")
+        .hasMessageContaining("printable ASCII");
+    // SmallRye Config would read ${...} in a value as an expression.
+    assertThatThrownBy(
+            () -> RenderedChart.render(Map.of("notifier.signingSecrets.tenant-a", "a${b}")))
+        .hasMessageContaining("notifier.signingSecrets.tenant-a");
+    assertThatThrownBy(
+            () -> RenderedChart.render(Map.of("notifier.signingSecrets.-tenant", "s3cret")))
+        .hasMessageContaining("is not a tenant name");
   }
 
   /** Environment variables read by Quarkus or DJL rather than by t2i's own settings, and why. */

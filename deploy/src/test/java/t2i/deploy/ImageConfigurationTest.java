@@ -84,7 +84,8 @@ class ImageConfigurationTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"gateway", "tokenizer-service", "encoder-worker", "diffusion-worker"})
+  @ValueSource(
+      strings = {"gateway", "tokenizer-service", "encoder-worker", "diffusion-worker", "notifier"})
   void eachServiceImage_runsAsANonRootUser_sizesItsHeapFromTheContainer_andExposesItsPorts(
       String module) throws Exception {
     Map<String, String> image = imageProperties(module, "images");
@@ -121,7 +122,8 @@ class ImageConfigurationTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"gateway", "tokenizer-service", "encoder-worker", "diffusion-worker"})
+  @ValueSource(
+      strings = {"gateway", "tokenizer-service", "encoder-worker", "diffusion-worker", "notifier"})
   void noModelIsPackaged_theyAreMountedAtRunTime(String module) throws Exception {
     Path resources = ROOT.resolve(module).resolve("src/main/resources");
     try (Stream<Path> files = Files.walk(resources)) {

@@ -39,7 +39,9 @@ record ServiceSettings(String module, Class<?> configMapping, @Nullable Class<?>
           new ServiceSettings(
               "diffusion-worker",
               load("t2i.diffusion.DiffusionWorkerConfig"),
-              load("t2i.diffusion.DenoiseHandler")));
+              load("t2i.diffusion.DenoiseHandler")),
+          new ServiceSettings(
+              "notifier", load("t2i.notifier.NotifierConfig"), load("t2i.notifier.NotifyHandler")));
 
   private static final Pattern ENV_PLACEHOLDER = Pattern.compile("\\$\\{([A-Z0-9_]+)(:[^}]*)?}");
 

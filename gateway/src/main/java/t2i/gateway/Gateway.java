@@ -152,7 +152,12 @@ final class Gateway implements AutoCloseable {
     DependencyHealth health = null;
     try {
       RequestValidator validator =
-          new RequestValidator(limits, models, tokenizers, config.models().maxPromptChunks());
+          new RequestValidator(
+              limits,
+              models,
+              tokenizers,
+              config.models().maxPromptChunks(),
+              RequestValidator.callbackRules(config.gateway().callbacks()));
       TopicNames topics = connections.topics();
       GatewayConfig.Admission admission = settings.admission();
       backlog =

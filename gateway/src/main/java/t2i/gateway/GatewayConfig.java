@@ -5,6 +5,7 @@ import io.smallrye.config.WithDefault;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.Pattern;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -128,6 +129,34 @@ public interface GatewayConfig {
     Quota quota();
 
     Admission admission();
+
+    Callbacks callbacks();
+  }
+
+  /**
+   * Which callback URLs (GenerateRequest.callback_url) the gateway accepts; the notifier calls them
+   * when a job ends. By default none: nothing is called unless an operator allows it.
+   */
+  interface Callbacks {
+    /** Schemes a callback URL may have: https, http, or both. Unset: callbacks are refused. */
+    Optional<List<@Pattern(regexp = "https?", message = "must be https or http") String>>
+        allowedSchemes();
+
+    /**
+     * Hosts a callback URL may name: exact names, or *.example.com for any name under example.com.
+     * Unset: any host (still subject to allow-private-addresses).
+     */
+    Optional<List<String>> allowedHosts();
+
+    /** Whether callbacks may go to private, loopback or link-local addresses. */
+    @WithDefault("false")
+    boolean allowPrivateAddresses();
+
+    /** Longest callback URL accepted. */
+    @WithDefault("2048")
+    @Min(16)
+    @Max(8192)
+    int maxUrlChars();
   }
 
   /** API keys and the tenants they stand for. */

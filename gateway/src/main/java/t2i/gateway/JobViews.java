@@ -27,6 +27,7 @@ final class JobViews {
         .setTotalSteps(view.totalSteps())
         .setReason(view.reason())
         .addAllTransitions(view.transitions())
+        .addAllCallbackAttempts(view.callbackAttempts())
         .build();
   }
 

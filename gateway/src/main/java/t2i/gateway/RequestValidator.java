@@ -4,10 +4,13 @@ import com.google.protobuf.UnknownFieldSet;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import t2i.clip.prompt.PromptTokenizer;
+import t2i.pipeline.callback.CallbackRules;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.model.ModelRegistry;
 import t2i.v1.GenerateRequest;
@@ -26,6 +29,9 @@ final class RequestValidator {
   /** Longest job id accepted in GetJob, WatchJob and Cancel; the gateway's ids are 36. */
   static final int MAX_JOB_ID_CHARS = 128;
 
+  /** Where an operator allows callbacks, as refusals name it. */
+  private static final String CALLBACK_SETTINGS = "t2i.gateway.callbacks.";
+
   /** How much of a caller's value an error message repeats. */
   private static final int ECHO_CHARS = 64;
 
@@ -36,20 +42,33 @@ final class RequestValidator {
   private final ModelRegistry models;
   private final Map<String, PromptTokenizer> tokenizers;
   private final int maxChunks;
+  private final CallbackRules callbacks;
 
   /**
    * @param tokenizers each model's prompt tokenizer, by model name
    * @param maxChunks most text-encoder windows a prompt may fill
+   * @param callbacks which callback URLs are accepted
    */
   RequestValidator(
       RequestLimits limits,
       ModelRegistry models,
       Map<String, PromptTokenizer> tokenizers,
-      int maxChunks) {
+      int maxChunks,
+      CallbackRules callbacks) {
     this.limits = limits;
     this.models = models;
     this.tokenizers = Map.copyOf(tokenizers);
     this.maxChunks = maxChunks;
+    this.callbacks = callbacks;
+  }
+
+  /** The callback rules an operator configured under {@code t2i.gateway.callbacks.*}. */
+  static CallbackRules callbackRules(GatewayConfig.Callbacks config) {
+    return new CallbackRules(
+        Set.copyOf(config.allowedSchemes().orElse(List.of())),
+        config.allowedHosts().orElse(List.of()),
+        config.allowPrivateAddresses(),
+        config.maxUrlChars());
   }
 
   /**
@@ -100,6 +119,14 @@ final class RequestValidator {
               + " is not a scheduler this server knows; use one of "
               + Arrays.stream(Scheduler.values()).filter(s -> s != Scheduler.UNRECOGNIZED).toList()
               + " (SCHEDULER_UNSPECIFIED: the model's own)");
+    }
+    if (!request.getCallbackUrl().isEmpty()) {
+      callbacks
+          .refusal(request.getCallbackUrl(), CALLBACK_SETTINGS)
+          .ifPresent(
+              refusal -> {
+                throw invalid(refusal);
+              });
     }
     ModelDirectory model = model(request.getModel());
     String prompt = request.getPrompt();

@@ -7,18 +7,23 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import t2i.clip.prompt.PromptTokenizer;
+import t2i.pipeline.callback.CallbackRules;
 import t2i.pipeline.model.ModelRegistry;
 import t2i.v1.GenerateRequest;
 
 class RequestValidatorTest {
 
   private static RequestValidator validator;
+  private static RequestValidator withCallbacks;
+  private static RequestValidator withCallbackHosts;
 
   /** Limits close to the defaults, with some smaller so that tests can reach them. */
   private static final RequestLimits LIMITS =
@@ -28,12 +33,25 @@ class RequestValidatorTest {
   static void setUp() throws IOException {
     Path models = Path.of(System.getProperty("repo.root"), "models", "tiny-random");
     PromptTokenizer tokenizer = PromptTokenizer.load(models.resolve("tokenizer"));
+    ModelRegistry registry = ModelRegistry.scan(models, Optional.empty());
+    Map<String, PromptTokenizer> tokenizers = Map.of("tiny-random", tokenizer);
     validator =
         new RequestValidator(
+            LIMITS, registry, tokenizers, 2, new CallbackRules(Set.of(), List.of(), false, 2048));
+    withCallbacks =
+        new RequestValidator(
             LIMITS,
-            ModelRegistry.scan(models, Optional.empty()),
-            Map.of("tiny-random", tokenizer),
-            2);
+            registry,
+            tokenizers,
+            2,
+            new CallbackRules(Set.of("https"), List.of(), false, 100));
+    withCallbackHosts =
+        new RequestValidator(
+            LIMITS,
+            registry,
+            tokenizers,
+            2,
+            new CallbackRules(Set.of("https", "http"), List.of("*.example.org"), false, 2048));
   }
 
   private static GenerateRequest.Builder valid() {
@@ -161,5 +179,87 @@ class RequestValidatorTest {
               assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
               assertThat(e.getStatus().getDescription()).contains("sd-99", "tiny-random");
             });
+  }
+
+  @Test
+  void aCallback_isRefusedUnlessTheOperatorAllowsCallbacks() {
+    assertInvalid(
+        () -> validator.resolve(valid().setCallbackUrl("https://93.184.216.34/hook").build()),
+        "sends no callbacks",
+        "t2i.gateway.callbacks.allowed-schemes");
+  }
+
+  @Test
+  void anAllowedCallback_isKeptInTheResolvedRequest() {
+    GenerateRequest resolved =
+        withCallbacks.resolve(valid().setCallbackUrl("https://93.184.216.34/hook?x=1").build());
+
+    assertThat(resolved.getCallbackUrl()).isEqualTo("https://93.184.216.34/hook?x=1");
+  }
+
+  @Test
+  void aCallbackWithAnotherScheme_isRefusedNamingTheAllowedOnes() {
+    assertInvalid(
+        () -> withCallbacks.resolve(valid().setCallbackUrl("http://93.184.216.34/").build()),
+        "scheme https");
+    assertInvalid(
+        () -> withCallbacks.resolve(valid().setCallbackUrl("/relative/path").build()),
+        "absolute URL");
+  }
+
+  @Test
+  void aCallbackToAPrivateLoopbackOrLinkLocalAddress_isRefused() {
+    for (String url :
+        List.of(
+            "https://127.0.0.1/hook",
+            "https://localhost/hook",
+            "https://10.1.2.3/hook",
+            "https://192.168.0.10/hook",
+            "https://169.254.169.254/latest/meta-data",
+            "https://100.64.0.1/hook",
+            "https://[::1]/hook",
+            "https://[fd00::1]/hook",
+            "https://[::ffff:10.0.0.1]/hook")) {
+      assertInvalid(
+          () -> withCallbacks.resolve(valid().setCallbackUrl(url).build()),
+          "private, loopback or link-local",
+          "t2i.gateway.callbacks.allow-private-addresses");
+    }
+  }
+
+  @Test
+  void anOverLongCallbackOrOneWithCredentials_isRefused() {
+    assertInvalid(
+        () ->
+            withCallbacks.resolve(
+                valid().setCallbackUrl("https://93.184.216.34/" + "a".repeat(100)).build()),
+        "at most 100");
+    assertInvalid(
+        () ->
+            withCallbacks.resolve(
+                valid().setCallbackUrl("https://user:secret@93.184.216.34/").build()),
+        "user name or password");
+  }
+
+  @Test
+  void aCallbackToAHostOutsideTheAllowedOnes_isRefusedNamingThem() {
+    assertInvalid(
+        () ->
+            withCallbackHosts.resolve(
+                valid().setCallbackUrl("https://hooks.example.com/x").build()),
+        "hooks.example.com is not one this server calls",
+        "*.example.org",
+        "t2i.gateway.callbacks.allowed-hosts");
+    assertInvalid(
+        () ->
+            withCallbackHosts.resolve(
+                valid().setCallbackUrl("https://hooks.example.org.invalid/x").build()),
+        "is not one this server calls");
+    // An allowed name passes the host check, and must then resolve.
+    assertInvalid(
+        () ->
+            withCallbackHosts.resolve(
+                valid().setCallbackUrl("https://no-such-host.example.org/x").build()),
+        "does not resolve");
   }
 }

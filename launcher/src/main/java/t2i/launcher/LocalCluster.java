@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -240,7 +241,9 @@ public final class LocalCluster implements AutoCloseable {
       // Only this machine reaches the local gateway; API keys would only be in the way here.
       config.put("t2i.gateway.auth.enabled", "false");
       config.putAll(options.extraConfig());
-      status.accept("starting gateway, tokenizer-service, encoder-worker, diffusion-worker");
+      status.accept(
+          "starting "
+              + String.join(", ", Arrays.stream(Service.values()).map(Service::module).toList()));
       List<String> started = new ArrayList<>();
       for (Service service : Service.values()) {
         for (int i = 1; i <= options.instancesOf(service); i++) {

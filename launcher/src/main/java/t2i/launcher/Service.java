@@ -5,15 +5,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The four services, each started from its own packaged build. */
+/** The services, each started from its own packaged build. */
 public enum Service {
-  GATEWAY("gateway", "512m", "t2i.gateway."),
-  TOKENIZER("tokenizer-service", "512m", "t2i.tokenizer."),
-  ENCODER("encoder-worker", "1g", "t2i.encoder.", "t2i.engine."),
-  DIFFUSION("diffusion-worker", "2g", "t2i.diffusion.", "t2i.engine.");
+  GATEWAY("gateway", "512m", "t2i.models.", "t2i.gateway."),
+  TOKENIZER("tokenizer-service", "512m", "t2i.models.", "t2i.tokenizer."),
+  ENCODER("encoder-worker", "1g", "t2i.models.", "t2i.encoder.", "t2i.engine."),
+  DIFFUSION("diffusion-worker", "2g", "t2i.models.", "t2i.diffusion.", "t2i.engine."),
+  /** Reads the events and calls ended jobs' callbacks; it needs no models. */
+  NOTIFIER("notifier", "256m", "t2i.notifier.");
 
   /** Configuration every service reads; other {@code t2i.*} keys belong to some services only. */
-  private static final List<String> SHARED = List.of("t2i.kafka.", "t2i.redis.", "t2i.models.");
+  private static final List<String> SHARED = List.of("t2i.kafka.", "t2i.redis.");
 
   private final String module;
   private final String maxHeap;

@@ -34,7 +34,7 @@ class LayeringTest {
 
   /** The service packages; each is one deployable process. */
   private static final List<String> SERVICES =
-      List.of("t2i.gateway", "t2i.tokenizer", "t2i.encoder", "t2i.diffusion");
+      List.of("t2i.gateway", "t2i.tokenizer", "t2i.encoder", "t2i.diffusion", "t2i.notifier");
 
   /** Modules whose main classes make up the system, and the system tests themselves. */
   private static final List<String> CLASS_DIRS =
@@ -45,6 +45,7 @@ class LayeringTest {
           "tokenizer-service/target/classes",
           "encoder-worker/target/classes",
           "diffusion-worker/target/classes",
+          "notifier/target/classes",
           "client/target/classes",
           "launcher/target/classes",
           "local-stack/target/classes",
@@ -57,6 +58,7 @@ class LayeringTest {
    */
   private static final List<String> SHARED_LIBRARY_API =
       List.of(
+          "t2i.pipeline.callback.CallbackRules",
           "t2i.pipeline.config.EngineName",
           "t2i.pipeline.config.KafkaSettings",
           "t2i.pipeline.config.ModelSettings",
@@ -113,7 +115,8 @@ class LayeringTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"t2i.gateway", "t2i.tokenizer", "t2i.encoder", "t2i.diffusion"})
+  @ValueSource(
+      strings = {"t2i.gateway", "t2i.tokenizer", "t2i.encoder", "t2i.diffusion", "t2i.notifier"})
   void aService_neverImportsAnotherService_norTheLauncherOrTestTools(String service) {
     noClasses()
         .that()
@@ -156,7 +159,8 @@ class LayeringTest {
     "GATEWAY, t2i.gateway.Gateway",
     "TOKENIZER, t2i.tokenizer.TokenizerService",
     "ENCODER, t2i.encoder.EncoderWorker",
-    "DIFFUSION, t2i.diffusion.DiffusionWorker"
+    "DIFFUSION, t2i.diffusion.DiffusionWorker",
+    "NOTIFIER, t2i.notifier.Notifier"
   })
   void noServiceClass_isOnTheSystemTestsClassPath(Service service, String serviceClass) {
     Path compiled =

@@ -160,6 +160,10 @@ class ObservabilityTest {
     assertThat(scraped.get("diffusion-worker"))
         .contains("t2i_diffusion_unet_latency_seconds_bucket{device=\"cpu\",engine=\"OnnxRuntime\"")
         .contains("t2i_jobs_latency_seconds_count{state=\"SUCCEEDED\"}");
+    assertThat(scraped.get("notifier"))
+        .contains("t2i_notifier_attempts_total{outcome=\"GAVE_UP\"}")
+        .contains("t2i_notifier_pending")
+        .contains("t2i_stage_records_total{stage=\"notifier\"}");
     for (Map.Entry<String, String> service : scraped.entrySet()) {
       for (String family : families(service.getValue())) {
         assertThat(service.getValue())

@@ -13,12 +13,16 @@ import t2i.launcher.LocalCluster;
 
 /**
  * Gives test classes one {@link LocalCluster} for the whole test run (a {@code LocalCluster}
- * parameter of a {@code @BeforeAll} method): starting the four services takes long, and each test
- * only submits jobs of its own. Every service sends its traces to one {@link TraceReceiver} (a
- * {@code TraceReceiver} parameter), as a cluster with tracing on would. The run's root store owns
+ * parameter of a {@code @BeforeAll} method): starting the services takes long, and each test only
+ * submits jobs of its own. Every service sends its traces to one {@link TraceReceiver} (a {@code
+ * TraceReceiver} parameter), as a cluster with tracing on would. The gateway accepts http callbacks
+ * to this machine, which the notifier signs with {@link #SIGNING_SECRET}. The run's root store owns
  * the cluster and the receiver and closes them when the run ends.
  */
 final class SharedCluster implements ParameterResolver {
+
+  /** What the cluster's notifier signs every callback with. */
+  static final String SIGNING_SECRET = "system-tests-signing-secret";
 
   private static final ExtensionContext.Namespace NAMESPACE =
       ExtensionContext.Namespace.create(SharedCluster.class);
@@ -102,14 +106,18 @@ final class SharedCluster implements ParameterResolver {
             // The tests ask for sizes and step counts any model must take: the tiny one is fastest.
             .withDefaultModel("tiny-random")
             .withExtraConfig(
-                Map.of(
-                    "quarkus.otel.sdk.disabled",
-                    "false",
-                    "quarkus.otel.exporter.otlp.endpoint",
-                    receiver.endpoint(),
+                Map.ofEntries(
+                    Map.entry("quarkus.otel.sdk.disabled", "false"),
+                    Map.entry("quarkus.otel.exporter.otlp.endpoint", receiver.endpoint()),
                     // Spans reach the receiver within a fraction of a second.
-                    "quarkus.otel.bsp.schedule.delay",
-                    "200ms"));
+                    Map.entry("quarkus.otel.bsp.schedule.delay", "200ms"),
+                    // Callbacks to the tests' receivers on this machine, retried within a second.
+                    Map.entry("t2i.gateway.callbacks.allowed-schemes", "http"),
+                    Map.entry("t2i.gateway.callbacks.allow-private-addresses", "true"),
+                    Map.entry("t2i.notifier.allow-private-addresses", "true"),
+                    Map.entry("t2i.notifier.default-signing-secret", SIGNING_SECRET),
+                    Map.entry("t2i.notifier.first-backoff", "PT0.2S"),
+                    Map.entry("t2i.notifier.max-backoff", "PT1S")));
     try {
       return LocalCluster.start(options, line -> System.out.println("cluster: " + line));
     } catch (IOException e) {

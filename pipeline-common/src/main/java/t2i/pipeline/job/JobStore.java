@@ -22,6 +22,7 @@ import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.params.ZRangeParams;
 import t2i.pipeline.v1.ImageReady;
 import t2i.pipeline.v1.JobSpec;
+import t2i.v1.CallbackAttempt;
 import t2i.v1.JobState;
 import t2i.v1.StateTransition;
 
@@ -111,6 +112,15 @@ public final class JobStore {
           """
           if redis.call('HGET', KEYS[1], 'state') ~= ARGV[3] then return 0 end
           redis.call('HSET', KEYS[1], 'step', ARGV[1], 'total', ARGV[2])
+          return 1
+          """);
+
+  /** Adds one field to a job's record, only while the record exists (never recreates it). */
+  private static final byte[] PUT_IF_EXISTS_SCRIPT =
+      bytes(
+          """
+          if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+          redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
           return 1
           """);
 
@@ -355,6 +365,20 @@ public final class JobStore {
     raise(jobId, "handed", state.getNumber());
   }
 
+  /**
+   * Records one attempt at delivering the job's callback (GetJob shows it).
+   *
+   * @return false if the job's record is gone (past its retention)
+   */
+  public boolean recordCallbackAttempt(String jobId, CallbackAttempt attempt) {
+    Object written =
+        redis.eval(
+            PUT_IF_EXISTS_SCRIPT,
+            List.of(bytes(RedisKeys.job(jobId))),
+            List.of(bytes("cb:" + attempt.getAttempt()), attempt.toByteArray()));
+    return Long.valueOf(1).equals(written);
+  }
+
   private void raise(String jobId, String field, long value) {
     redis.eval(
         RAISE_SCRIPT, List.of(bytes(RedisKeys.job(jobId))), List.of(bytes(field), bytes(value)));
@@ -441,6 +465,7 @@ public final class JobStore {
     try {
       List<StateTransition> transitions = new ArrayList<>();
       List<ImageReady> images = new ArrayList<>();
+      List<CallbackAttempt> attempts = new ArrayList<>();
       for (Map.Entry<String, byte[]> e : byName.entrySet()) {
         String name = e.getKey();
         if (name.startsWith("t:")) {
@@ -455,8 +480,11 @@ public final class JobStore {
                   .build());
         } else if (name.startsWith("img:")) {
           images.add(ImageReady.parseFrom(e.getValue()));
+        } else if (name.startsWith("cb:")) {
+          attempts.add(CallbackAttempt.parseFrom(e.getValue()));
         }
       }
+      attempts.sort(Comparator.comparingInt(CallbackAttempt::getAttempt));
       transitions.sort(Comparator.comparingInt(t -> t.getState().getNumber()));
       images.sort(Comparator.comparingInt(ImageReady::getIndex));
       return Optional.of(
@@ -468,7 +496,8 @@ public final class JobStore {
               byName.containsKey("reason") ? text(byName.get("reason")) : "",
               transitions,
               images,
-              intField(byName, "published") > 0));
+              intField(byName, "published") > 0,
+              attempts));
     } catch (InvalidProtocolBufferException | RuntimeException e) {
       throw new IllegalStateException("Corrupt job record in Redis for job " + jobId, e);
     }

@@ -3,6 +3,8 @@ package t2i.pipeline.job;
 import java.util.List;
 import t2i.pipeline.v1.ImageReady;
 import t2i.pipeline.v1.JobSpec;
+import t2i.v1.CallbackAttempt;
+import t2i.v1.CallbackOutcome;
 import t2i.v1.JobState;
 import t2i.v1.StateTransition;
 
@@ -10,6 +12,7 @@ import t2i.v1.StateTransition;
  * A snapshot of a job's record as stored in Redis.
  *
  * @param published whether Kafka is known to have the job's submission
+ * @param callbackAttempts each attempt to deliver the job's callback, oldest first
  */
 public record JobView(
     JobSpec spec,
@@ -19,11 +22,22 @@ public record JobView(
     String reason,
     List<StateTransition> transitions,
     List<ImageReady> images,
-    boolean published) {
+    boolean published,
+    List<CallbackAttempt> callbackAttempts) {
 
   public JobView {
     transitions = List.copyOf(transitions);
     images = List.copyOf(images);
+    callbackAttempts = List.copyOf(callbackAttempts);
+  }
+
+  /** Whether the job's callback was delivered, or given up on: nothing more is to be sent. */
+  public boolean callbackSettled() {
+    return callbackAttempts.stream()
+        .anyMatch(
+            a ->
+                a.getOutcome() == CallbackOutcome.DELIVERED
+                    || a.getOutcome() == CallbackOutcome.GAVE_UP);
   }
 
   public boolean isTerminal() {

@@ -14,6 +14,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.ToLongFunction;
 import org.jboss.logging.Logger;
 import org.jspecify.annotations.Nullable;
 import t2i.pipeline.config.KafkaSettings;
@@ -21,6 +22,7 @@ import t2i.pipeline.job.JobStore;
 import t2i.pipeline.kafka.Delivery;
 import t2i.pipeline.kafka.JobHandler;
 import t2i.pipeline.kafka.KafkaClients;
+import t2i.pipeline.telemetry.JobTraces;
 import t2i.pipeline.v1.JobSpec;
 import t2i.v1.JobState;
 
@@ -53,6 +55,16 @@ public final class StageLoops implements AutoCloseable {
       Parser<T> parser,
       Function<T, JobSpec> specOf) {
     return new Builder<>(connections, stage, topic, parser, specOf);
+  }
+
+  /**
+   * Starts describing a consumer that observes jobs instead of working on them (the notifier, on
+   * the events topic): its records pass no gate and have no deadline, and one it cannot handle is
+   * parked in the dead letters without ending its job.
+   */
+  public static <T> Builder<T> observer(
+      StageConnections connections, String stage, String topic, Parser<T> parser) {
+    return new Builder<>(connections, stage, topic, parser, null);
   }
 
   /** Whether every consumer thread is running (liveness). */
@@ -103,7 +115,8 @@ public final class StageLoops implements AutoCloseable {
     private final String stage;
     private final String topic;
     private final Parser<T> parser;
-    private final Function<T, JobSpec> specOf;
+    // Null for an observer.
+    private final @Nullable Function<T, JobSpec> specOf;
     private @Nullable JobState state;
     private boolean handsOff;
     private Predicate<T> redo = value -> false;
@@ -117,7 +130,7 @@ public final class StageLoops implements AutoCloseable {
         String stage,
         String topic,
         Parser<T> parser,
-        Function<T, JobSpec> specOf) {
+        @Nullable Function<T, JobSpec> specOf) {
       this.connections = connections;
       this.stage = stage;
       this.topic = topic;
@@ -167,7 +180,6 @@ public final class StageLoops implements AutoCloseable {
 
     /** Starts consuming {@code topic} in the stage's consumer group. */
     public StageLoops start() {
-      JobState state = Objects.requireNonNull(this.state, "state");
       JobHandler<T> handler = Objects.requireNonNull(this.handler, "handler");
       if (consumers < 1) {
         throw new IllegalArgumentException(stage + ": consumers must be >= 1, was " + consumers);
@@ -176,25 +188,45 @@ public final class StageLoops implements AutoCloseable {
         throw new IllegalArgumentException(
             stage + ": max in flight must be >= 1, was " + maxInFlight);
       }
-      StageOutcomes<T> outcomes =
-          new StageOutcomes<>(
-              connections.publisher(),
-              connections.topics().deadLetters(),
-              connections.tracker(),
-              stage,
-              specOf,
-              connections.clock());
       StageMetrics metrics = StageMetrics.create(connections.telemetry().meters(), stage);
-      JobHandler<T> gated =
-          new GatedHandler<>(
-              handler,
-              new JobGate(connections.tracker(), connections.clock(), metrics),
-              connections.store(),
-              stage,
-              state,
-              handsOff,
-              specOf,
-              redo);
+      Function<T, JobSpec> specOf = this.specOf;
+      FailureSink<T> outcomes;
+      JobHandler<T> work;
+      ToLongFunction<T> deadline;
+      if (specOf == null) {
+        outcomes =
+            StageOutcomes.observing(
+                connections.publisher(),
+                connections.topics().deadLetters(),
+                connections.tracker(),
+                stage,
+                connections.clock());
+        work = handler;
+        deadline = value -> 0;
+      } else {
+        JobState state = Objects.requireNonNull(this.state, "state");
+        outcomes =
+            new StageOutcomes<>(
+                connections.publisher(),
+                connections.topics().deadLetters(),
+                connections.tracker(),
+                stage,
+                specOf,
+                connections.clock());
+        work =
+            new GatedHandler<>(
+                handler,
+                new JobGate(connections.tracker(), connections.clock(), metrics),
+                connections.store(),
+                stage,
+                state,
+                handsOff,
+                specOf,
+                redo);
+        deadline = value -> specOf.apply(value).getDeadlineUnixMs();
+      }
+      // An observer reads every event of every job: a span for each would bury the jobs' traces.
+      JobTraces traces = specOf == null ? JobTraces.none() : connections.traces();
       KafkaSettings kafka = connections.kafkaSettings();
       String instance = instanceId(kafka);
       // Polling for half the bound keeps new work arriving while earlier records are in flight.
@@ -216,13 +248,13 @@ public final class StageLoops implements AutoCloseable {
                         kafka.sessionTimeout(),
                         maxPollRecords))
                 .parser(parser)
-                .handler(gated)
+                .handler(work)
                 .failureSink(outcomes)
-                .deadline(value -> specOf.apply(value).getDeadlineUnixMs())
+                .deadline(deadline)
                 .maxInFlight(maxInFlight, maxPollRecords)
                 .clocks(System::nanoTime, connections.clock())
                 .onFatal(onFatal)
-                .telemetry(metrics, connections.traces())
+                .telemetry(metrics, traces)
                 .build();
         loops.add(loop);
         threads.add(Thread.ofPlatform().name(name).daemon(false).unstarted(loop));

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.jboss.logging.Logger;
 import org.jspecify.annotations.Nullable;
 import t2i.pipeline.failure.Failures;
 import t2i.pipeline.job.JobTracker;
@@ -24,9 +25,13 @@ import t2i.v1.JobState;
  * How a stage ends the jobs it cannot complete: FAILED with the job's own reason, EXPIRED when its
  * deadline passed while infrastructure was away, or parked in the dead-letter topic (with the
  * error, for an operator to inspect and replay) and FAILED. A parked record is shortened to fit the
- * topic whatever its size, so that it can never block its partition. Thread-safe.
+ * topic whatever its size, so that it can never block its partition. An observer of jobs (the
+ * notifier) ends no job: its failures are logged, and a record it cannot handle is parked only.
+ * Thread-safe.
  */
 final class StageOutcomes<T> implements FailureSink<T> {
+
+  private static final Logger LOG = Logger.getLogger(StageOutcomes.class);
 
   /** The most of a record's value a dead letter keeps; its size and digest record the rest. */
   static final int MAX_PARKED_VALUE = 64 * 1024;
@@ -38,16 +43,27 @@ final class StageOutcomes<T> implements FailureSink<T> {
   private final String deadLetterTopic;
   private final JobTracker tracker;
   private final String stage;
-  private final Function<T, JobSpec> specOf;
+  private final @Nullable Function<T, JobSpec> specOf;
   private final InstantSource clock;
 
-  public StageOutcomes(
+  /** Outcomes that end the stage's jobs. */
+  StageOutcomes(
       Publisher publisher,
       String deadLetterTopic,
       JobTracker tracker,
       String stage,
       Function<T, JobSpec> specOf,
       InstantSource clock) {
+    this(publisher, deadLetterTopic, tracker, stage, clock, specOf);
+  }
+
+  private StageOutcomes(
+      Publisher publisher,
+      String deadLetterTopic,
+      JobTracker tracker,
+      String stage,
+      InstantSource clock,
+      @Nullable Function<T, JobSpec> specOf) {
     this.publisher = publisher;
     this.deadLetterTopic = deadLetterTopic;
     this.tracker = tracker;
@@ -56,13 +72,32 @@ final class StageOutcomes<T> implements FailureSink<T> {
     this.clock = clock;
   }
 
+  /** Outcomes of an observer of jobs: they log and park, and never end a job. */
+  static <T> StageOutcomes<T> observing(
+      Publisher publisher,
+      String deadLetterTopic,
+      JobTracker tracker,
+      String stage,
+      InstantSource clock) {
+    return new StageOutcomes<>(publisher, deadLetterTopic, tracker, stage, clock, null);
+  }
+
   @Override
   public CompletionStage<?> failed(Delivery<T> delivery, @Nullable String reason) {
+    if (specOf == null) {
+      LOG.errorf("[%s] job %s: %s", stage, delivery.jobId(), reason);
+      return CompletableFuture.completedFuture(null);
+    }
     return tracker.finish(specOf.apply(delivery.value()), JobState.FAILED, reason);
   }
 
   @Override
   public CompletionStage<?> expired(Delivery<T> delivery, Throwable lastFailure) {
+    if (specOf == null) {
+      LOG.errorf(
+          lastFailure, "[%s] job %s: gave up waiting for infrastructure", stage, delivery.jobId());
+      return CompletableFuture.completedFuture(null);
+    }
     return tracker.finish(
         specOf.apply(delivery.value()),
         JobState.EXPIRED,
@@ -78,6 +113,9 @@ final class StageOutcomes<T> implements FailureSink<T> {
       ConsumerRecord<String, byte[]> record, Optional<T> value, Throwable cause) {
     CompletableFuture<?> parked =
         publisher.send(deadLetterTopic, key(record), letter(record, cause));
+    if (specOf == null) {
+      return parked;
+    }
     String reason = Failures.internalError(stage);
     if (value.isPresent()) {
       JobSpec spec = specOf.apply(value.get());

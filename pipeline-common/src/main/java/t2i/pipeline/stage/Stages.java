@@ -11,11 +11,15 @@ public final class Stages {
   public static final String ENCODER = "encoder-worker";
   public static final String DIFFUSION = "diffusion-worker";
 
+  /** Not a stage of the pipeline: it reads the events and calls each ended job's callback. */
+  public static final String NOTIFIER = "notifier";
+
   private static final String GROUP_PREFIX = "t2i-";
 
   public static final String TOKENIZER_GROUP = GROUP_PREFIX + TOKENIZER;
   public static final String ENCODER_GROUP = GROUP_PREFIX + ENCODER;
   public static final String DIFFUSION_GROUP = GROUP_PREFIX + DIFFUSION;
+  public static final String NOTIFIER_GROUP = GROUP_PREFIX + NOTIFIER;
 
   private Stages() {}
 

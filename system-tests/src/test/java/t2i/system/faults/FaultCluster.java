@@ -61,6 +61,9 @@ final class FaultCluster implements AutoCloseable {
     this.rawProducer = new KafkaProducer<>(props);
   }
 
+  /** What the cluster's notifier signs every callback with. */
+  static final String SIGNING_SECRET = "fault-suite-signing-secret";
+
   static FaultCluster start(Path home, Path dir) throws IOException, InterruptedException {
     if (Files.exists(dir)) {
       Directories.deleteRecursively(dir);
@@ -87,7 +90,14 @@ final class FaultCluster implements AutoCloseable {
                       Map.entry("t2i.gateway.publish-timeout", "PT5S"),
                       Map.entry("t2i.gateway.quota.max-jobs-in-flight", "100000"),
                       Map.entry("t2i.gateway.quota.max-submissions", "100000"),
-                      Map.entry("t2i.gateway.admission.max-queued-jobs", "100000")));
+                      Map.entry("t2i.gateway.admission.max-queued-jobs", "100000"),
+                      // Callbacks to the suite's receiver on this machine, retried every second.
+                      Map.entry("t2i.gateway.callbacks.allowed-schemes", "http"),
+                      Map.entry("t2i.gateway.callbacks.allow-private-addresses", "true"),
+                      Map.entry("t2i.notifier.allow-private-addresses", "true"),
+                      Map.entry("t2i.notifier.default-signing-secret", SIGNING_SECRET),
+                      Map.entry("t2i.notifier.first-backoff", "PT0.5S"),
+                      Map.entry("t2i.notifier.max-backoff", "PT1S")));
       LocalCluster cluster =
           LocalCluster.start(options, line -> System.out.println("fault cluster: " + line));
       return new FaultCluster(dir, broker, redis, cluster);

@@ -1,6 +1,7 @@
 package t2i.system.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.grpc.ManagedChannel;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
@@ -25,11 +27,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import t2i.client.Channels;
 import t2i.launcher.Service;
+import t2i.local.WebhookReceiver;
 import t2i.pipeline.v1.JobSpec;
 import t2i.pipeline.v1.JobSubmitted;
+import t2i.v1.CallbackOutcome;
 import t2i.v1.GenerateRequest;
 import t2i.v1.Job;
 import t2i.v1.JobState;
+import t2i.v1.TextToImageGrpc;
 
 /**
  * No accepted job is lost, failed or done twice because a process died or infrastructure was away.
@@ -479,5 +484,56 @@ class FaultSuiteTest {
     assertThat(job).isNotNull();
     assertThat(job.getState()).isEqualTo(JobState.FAILED);
     assertThat(job.getReason()).contains("no-such-model").contains("not installed");
+  }
+
+  @Test
+  @Order(15)
+  void notifierKilledMidDelivery_deliversEveryCallbackOnceAfterItsRestart() throws Exception {
+    try (WebhookReceiver receiver = WebhookReceiver.answering(FaultCluster.SIGNING_SECRET)) {
+      receiver.answerFromNowOn(503);
+      List<String> jobIds = new ArrayList<>();
+      TextToImageGrpc.TextToImageBlockingStub stub =
+          TextToImageGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.MINUTES);
+      for (int i = 0; i < 20; i++) {
+        GenerateRequest request =
+            TEMPLATE.toBuilder().setSeed(i).setCallbackUrl(receiver.url()).build();
+        jobIds.add(stub.submit(request).getJobId());
+      }
+      // Every job has ended and its callback is being retried: the notifier holds them all.
+      await()
+          .atMost(Duration.ofMinutes(3))
+          .pollInterval(Duration.ofMillis(500))
+          .until(() -> jobIds.stream().allMatch(id -> attempted(id, CallbackOutcome.WILL_RETRY)));
+
+      cluster.services().kill("notifier");
+      receiver.answerFromNowOn(200);
+      cluster.services().awaitAllStarted();
+
+      await()
+          .atMost(Duration.ofMinutes(3))
+          .pollInterval(Duration.ofMillis(500))
+          .until(() -> jobIds.stream().allMatch(id -> attempted(id, CallbackOutcome.DELIVERED)));
+      for (String jobId : jobIds) {
+        Job job = Objects.requireNonNull(JobLoad.getJob(channel, jobId));
+        String delivery = job.getCallbackAttempts(0).getDeliveryId();
+        List<WebhookReceiver.Request> seen = receiver.requestsFor(delivery);
+        assertThat(seen)
+            .as("signed requests for job " + jobId)
+            .allMatch(WebhookReceiver.Request::signatureValid);
+        assertThat(seen.stream().filter(r -> r.answered() == 200))
+            .as("accepted deliveries of job " + jobId)
+            .hasSize(1);
+      }
+      System.out.printf(
+          "Fault suite: kill -9 notifier mid-delivery: %d callbacks, %d requests, each accepted"
+              + " once%n",
+          jobIds.size(), receiver.requests().size());
+    }
+  }
+
+  private static boolean attempted(String jobId, CallbackOutcome outcome) {
+    Job job = JobLoad.getJob(channel, jobId);
+    return job != null
+        && job.getCallbackAttemptsList().stream().anyMatch(a -> a.getOutcome() == outcome);
   }
 }
