@@ -1,11 +1,13 @@
 package t2i.gateway;
 
+import com.google.protobuf.Timestamp;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -14,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
@@ -23,6 +26,8 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 import org.jspecify.annotations.Nullable;
+import t2i.pipeline.job.QueuePlace;
+import t2i.v1.QueuePosition;
 
 /**
  * Measures, every {@code interval} on its own thread, how many accepted jobs wait ahead of the
@@ -31,9 +36,15 @@ import org.jspecify.annotations.Nullable;
  * waits in exactly one of these queues until the diffusion workers commit it. A group that has
  * never committed counts from the start of the log, where it would begin reading.
  *
+ * <p>The same measurements place a waiting job in its queue: the jobs before it in its partition
+ * (behind the queue's head: the last record the stage took up, as the job store records it when
+ * jobs leave their queue), and when the stage should reach it at the rate it took jobs up from that
+ * partition lately. The committed offset is no head: a stage commits a partition only up to its
+ * oldest record in flight.
+ *
  * <p>Owns the Kafka admin client and the thread; {@link #close()} stops both. Thread-safe.
  */
-final class BacklogMonitor implements Backlog, AutoCloseable {
+final class BacklogMonitor implements Backlog, QueuePositions, AutoCloseable {
 
   /** A stage's consumer group and the topic it reads. */
   record Stage(String group, String topic) {}
@@ -43,6 +54,11 @@ final class BacklogMonitor implements Backlog, AutoCloseable {
   /** A measurement older than this many intervals is no longer trusted. */
   private static final int STALE_AFTER_INTERVALS = 5;
 
+  /** How far back a partition's rate looks. */
+  private static final Duration RATE_WINDOW = Duration.ofSeconds(30);
+
+  private static final String GROUP_PREFIX = "t2i-";
+
   private record Measurement(long queuedJobs, long atMillis) {}
 
   private final Admin admin;
@@ -51,17 +67,34 @@ final class BacklogMonitor implements Backlog, AutoCloseable {
   private final InstantSource clock;
   private final ScheduledExecutorService scheduler;
   private volatile @Nullable Measurement last;
+  private final PartitionRates rates;
+  private final Supplier<Map<String, Long>> queueHeads;
+  // Each input topic's partitions, as last described.
+  private volatile Map<String, List<TopicPartition>> partitionsOf = Map.of();
   // The gateway reached Kafka while starting; only a failed measurement says otherwise.
   private volatile boolean reachable = true;
 
-  BacklogMonitor(Admin admin, List<Stage> stages, Duration interval, InstantSource clock) {
+  /**
+   * @param queueHeads the highest offset each stage took up per partition ({@link
+   *     t2i.pipeline.job.JobStore#queueHeads()})
+   */
+  BacklogMonitor(
+      Admin admin,
+      Supplier<Map<String, Long>> queueHeads,
+      List<Stage> stages,
+      Duration interval,
+      InstantSource clock) {
     if (interval.toMillis() < 10) {
       throw new IllegalArgumentException("interval must be at least 10ms, was " + interval);
     }
     this.admin = admin;
+    this.queueHeads = queueHeads;
     this.stages = List.copyOf(stages);
     this.interval = interval;
     this.clock = clock;
+    this.rates =
+        new PartitionRates(
+            RATE_WINDOW, (int) (RATE_WINDOW.toMillis() / Math.max(interval.toMillis(), 1)) + 2);
     this.scheduler =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("kafka-backlog").daemon(true).factory());
@@ -85,6 +118,59 @@ final class BacklogMonitor implements Backlog, AutoCloseable {
       return OptionalLong.empty();
     }
     return OptionalLong.of(measurement.queuedJobs());
+  }
+
+  /**
+   * The job's place at the stage it waits for. A stage takes its partitions up side by side, not
+   * one after the other, so the jobs ahead are estimated over all of them: the job is {@code k}
+   * behind the head of its partition, where {@code w} wait, and of every partition about the same
+   * share {@code (k + 1) / w} of what waits there is taken up before it. The start estimate divides
+   * that by the stage's rate (the sum of its partitions' rates while they had work).
+   */
+  @Override
+  public Optional<QueuePosition> of(QueuePlace place) {
+    if (queuedJobs().isEmpty()) {
+      return Optional.empty();
+    }
+    Optional<Stage> stage =
+        stages.stream().filter(s -> s.topic().equals(place.topic())).findFirst();
+    TopicPartition own = new TopicPartition(place.topic(), place.partition());
+    OptionalLong next = rates.next(own);
+    List<TopicPartition> partitions = partitionsOf.getOrDefault(place.topic(), List.of());
+    if (stage.isEmpty() || next.isEmpty() || partitions.isEmpty()) {
+      return Optional.empty();
+    }
+    long behind = Math.max(0, place.offset() - next.getAsLong());
+    double share = (behind + 1.0) / Math.max(behind + 1, rates.waiting(own));
+    double ahead = behind;
+    double rate = 0;
+    for (TopicPartition partition : partitions) {
+      if (!partition.equals(own)) {
+        ahead += Math.floor(rates.waiting(partition) * share);
+      }
+      rate += rates.perSecond(partition).orElse(0);
+    }
+    long jobsAhead = Math.round(ahead);
+    QueuePosition.Builder position =
+        QueuePosition.newBuilder().setStage(stageName(stage.get().group())).setJobsAhead(jobsAhead);
+    long now = clock.millis();
+    if (jobsAhead == 0) {
+      position.setEstimatedStart(timestamp(now));
+    } else if (rate > 0) {
+      position.setEstimatedStart(timestamp(now + Math.round(jobsAhead * 1000 / rate)));
+    }
+    return Optional.of(position.build());
+  }
+
+  private static String stageName(String group) {
+    return group.startsWith(GROUP_PREFIX) ? group.substring(GROUP_PREFIX.length()) : group;
+  }
+
+  private static Timestamp timestamp(long millis) {
+    return Timestamp.newBuilder()
+        .setSeconds(Math.floorDiv(millis, 1000))
+        .setNanos(Math.floorMod(millis, 1000) * 1_000_000)
+        .build();
   }
 
   /** Whether the last measurement reached Kafka. */
@@ -131,11 +217,14 @@ final class BacklogMonitor implements Backlog, AutoCloseable {
                 earliest.put(partition, OffsetSpec.earliest());
               });
     }
+    partitionsOf = latest.keySet().stream().collect(Collectors.groupingBy(TopicPartition::topic));
     Map<TopicPartition, ListOffsetsResultInfo> ends =
         admin.listOffsets(latest).all().get(timeout, TimeUnit.MILLISECONDS);
     Map<TopicPartition, ListOffsetsResultInfo> starts =
         admin.listOffsets(earliest).all().get(timeout, TimeUnit.MILLISECONDS);
     long queued = 0;
+    long now = clock.millis();
+    Map<String, Long> heads = heads();
     for (Stage stage : stages) {
       Map<TopicPartition, OffsetAndMetadata> committed =
           admin
@@ -154,9 +243,22 @@ final class BacklogMonitor implements Backlog, AutoCloseable {
                 ? position.offset()
                 : Objects.requireNonNull(starts.get(partition)).offset();
         queued += Math.max(0, end.getValue().offset() - from);
+        Long head = heads.get(QueuePlace.partitionKey(partition.topic(), partition.partition()));
+        long next = head == null ? from : Math.max(from, head + 1);
+        rates.record(partition, next, end.getValue().offset(), now);
       }
     }
     return queued;
+  }
+
+  /** The queue heads; none while Redis does not answer (the committed offsets stand in). */
+  private Map<String, Long> heads() {
+    try {
+      return queueHeads.get();
+    } catch (RuntimeException e) {
+      LOG.debugf("Cannot read the queue heads (%s); using committed offsets", e.toString());
+      return Map.of();
+    }
   }
 
   @Override

@@ -163,6 +163,7 @@ final class Gateway implements AutoCloseable {
       backlog =
           new BacklogMonitor(
               KafkaClients.admin(connections.endpoint(), "gateway-backlog"),
+              connections.store()::queueHeads,
               List.of(
                   new BacklogMonitor.Stage(admission.tokenizerGroup(), topics.jobs()),
                   new BacklogMonitor.Stage(admission.encoderGroup(), topics.tokenized()),
@@ -231,7 +232,7 @@ final class Gateway implements AutoCloseable {
           validator,
           intake,
           jobs,
-          new JobViews(connections.store()),
+          new JobViews(connections.store(), backlog),
           watchers,
           new Background(
               backlog, listener, listenerThread, health, sweeper, verdicts, tenantGauges));

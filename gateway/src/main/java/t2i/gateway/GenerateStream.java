@@ -24,6 +24,7 @@ import t2i.v1.GenerateEvent;
 import t2i.v1.Image;
 import t2i.v1.JobState;
 import t2i.v1.Progress;
+import t2i.v1.QueuePosition;
 
 /**
  * One client's Generate or WatchJob stream: turns the job's events into API events and sends them
@@ -57,6 +58,7 @@ final class GenerateStream implements JobWatcher {
   private boolean completionQueued;
   private @Nullable Status failure;
   private int lastStep;
+  private @Nullable QueuePosition lastPosition;
   private volatile @Nullable JobState finishedAs;
   private volatile boolean done;
 
@@ -242,6 +244,7 @@ final class GenerateStream implements JobWatcher {
       progress(JobState.DENOISING, view.step(), view.totalSteps());
     }
     if (!view.isTerminal()) {
+      views.queuePosition(view).ifPresent(position -> queued(view.state(), position));
       return;
     }
     if (view.state() != JobState.SUCCEEDED) {
@@ -269,16 +272,37 @@ final class GenerateStream implements JobWatcher {
     }
   }
 
+  /** A waiting job's place, when it moved (or its estimate by more than a second). */
+  private void queued(JobState state, QueuePosition position) {
+    synchronized (lock) {
+      QueuePosition last = lastPosition;
+      if (last != null
+          && last.getStage().equals(position.getStage())
+          && last.getJobsAhead() == position.getJobsAhead()
+          && last.hasEstimatedStart() == position.hasEstimatedStart()
+          && Math.abs(
+                  last.getEstimatedStart().getSeconds() - position.getEstimatedStart().getSeconds())
+              < 1) {
+        return;
+      }
+      lastPosition = position;
+      send(Progress.newBuilder().setState(state).setQueuePosition(position));
+    }
+  }
+
   private void progress(JobState state, int step, int total) {
+    synchronized (lock) {
+      lastStep = Math.max(lastStep, step);
+      send(Progress.newBuilder().setState(state).setStep(step).setTotalSteps(total));
+    }
+  }
+
+  private void send(Progress.Builder progress) {
     synchronized (lock) {
       if (completionQueued || failure != null) {
         return;
       }
-      lastStep = Math.max(lastStep, step);
-      GenerateEvent event =
-          GenerateEvent.newBuilder()
-              .setProgress(Progress.newBuilder().setState(state).setStep(step).setTotalSteps(total))
-              .build();
+      GenerateEvent event = GenerateEvent.newBuilder().setProgress(progress).build();
       if (lastQueuedIsProgress) {
         queue.pollLast();
       }

@@ -9,8 +9,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.jboss.logging.Logger;
 import t2i.pipeline.job.JobTracker;
+import t2i.pipeline.job.QueuePlace;
 import t2i.pipeline.kafka.Publisher;
 import t2i.pipeline.telemetry.JobTraces;
 import t2i.pipeline.v1.JobSpec;
@@ -62,10 +64,12 @@ final class JobSubmitter {
     // The job's trace starts here, under the gRPC call's span when there is one; the record
     // carries it to the first stage.
     Span span = traces.startJob("gateway submit", spec.getJobId());
+    RecordMetadata sent;
     try {
-      publisher
-          .send(jobsTopic, spec.getJobId(), JobSubmitted.newBuilder().setSpec(spec).build())
-          .get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      sent =
+          publisher
+              .send(jobsTopic, spec.getJobId(), JobSubmitted.newBuilder().setSpec(spec).build())
+              .get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       traces.end(spec.getJobId(), span, e);
@@ -77,7 +81,11 @@ final class JobSubmitter {
     traces.end(spec.getJobId(), span, null);
     submitted.increment();
     try {
-      tracker.store().markPublished(spec.getJobId());
+      tracker
+          .store()
+          .markPublished(
+              spec.getJobId(),
+              new QueuePlace(sent.topic(), sent.partition(), sent.offset(), JobState.QUEUED));
     } catch (RuntimeException e) {
       // Kafka has the job; at worst a retried request publishes it again, which stages skip.
       LOG.warnf(e, "Job %s is queued, but noting it on its record failed", spec.getJobId());

@@ -7,20 +7,29 @@ import t2i.pipeline.job.JobView;
 import t2i.pipeline.v1.ImageReady;
 import t2i.v1.Image;
 import t2i.v1.Job;
+import t2i.v1.QueuePosition;
 
 /** Turns job records into API messages. Thread-safe; does not own the store. */
 final class JobViews {
 
   private final JobStore store;
+  private final QueuePositions positions;
 
-  JobViews(JobStore store) {
+  JobViews(JobStore store, QueuePositions positions) {
     this.store = store;
+    this.positions = positions;
+  }
+
+  /** Where the job waits, while it waits for a stage and the stage's queue was measured. */
+  Optional<QueuePosition> queuePosition(JobView view) {
+    return view.waitingIn().flatMap(positions::of);
   }
 
   /** The API view of a job, without image bytes. */
   Job summary(JobView view) {
-    return Job.newBuilder()
-        .setJobId(view.spec().getJobId())
+    Job.Builder job = Job.newBuilder();
+    queuePosition(view).ifPresent(job::setQueuePosition);
+    return job.setJobId(view.spec().getJobId())
         .setState(view.state())
         .setRequest(view.spec().getRequest())
         .setStep(view.step())

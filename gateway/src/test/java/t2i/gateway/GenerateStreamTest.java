@@ -19,6 +19,7 @@ import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
@@ -26,6 +27,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -36,6 +38,7 @@ import redis.clients.jedis.UnifiedJedis;
 import t2i.local.LocalRedis;
 import t2i.pipeline.failure.Failures;
 import t2i.pipeline.job.JobStore;
+import t2i.pipeline.job.QueuePlace;
 import t2i.pipeline.stage.StageConnections;
 import t2i.pipeline.v1.ImageReady;
 import t2i.pipeline.v1.JobEvent;
@@ -46,6 +49,7 @@ import t2i.v1.Accepted;
 import t2i.v1.GenerateEvent;
 import t2i.v1.GenerateRequest;
 import t2i.v1.JobState;
+import t2i.v1.QueuePosition;
 import t2i.v1.TextToImageGrpc;
 
 /**
@@ -136,7 +140,8 @@ class GenerateStreamTest {
             .setDeadlineUnixMs(System.currentTimeMillis() + 60_000)
             .build();
     store.create(spec);
-    JobViews views = new JobViews(store);
+    JobViews views =
+        new JobViews(store, place -> Objects.requireNonNull(positions.get()).of(place));
     ServerServiceDefinition service =
         ServerServiceDefinition.builder(TextToImageGrpc.SERVICE_NAME)
             .addMethod(
@@ -212,6 +217,49 @@ class GenerateStreamTest {
 
   private Accepted accepted() {
     return Accepted.newBuilder().setJobId(spec.getJobId()).build();
+  }
+
+  /** What the queue measurements say; nothing unless a test says otherwise. */
+  private final AtomicReference<QueuePositions> positions =
+      new AtomicReference<>(QueuePositions.UNKNOWN);
+
+  @Test
+  void aWaitingJob_showsItsPlaceInTheQueue_againEachTimeItMoves_andNotInBetween() throws Exception {
+    store.markPublished(spec.getJobId(), new QueuePlace("t2i.jobs", 0, 10, JobState.QUEUED));
+    AtomicLong ahead = new AtomicLong(3);
+    positions.set(
+        place ->
+            Optional.of(
+                QueuePosition.newBuilder()
+                    .setStage("tokenizer-service")
+                    .setJobsAhead(ahead.get() + place.offset() - 10)
+                    .build()));
+    Reader reader = open(10);
+    GenerateStream stream = serverSide();
+    stream.accepted(accepted());
+    assertThat(reader.next().hasAccepted()).isTrue();
+
+    stream.reconcile();
+    reads.runAll();
+    GenerateEvent first = reader.next();
+    assertThat(first.getProgress().getState()).isEqualTo(JobState.QUEUED);
+    assertThat(first.getProgress().getQueuePosition().getStage()).isEqualTo("tokenizer-service");
+    assertThat(first.getProgress().getQueuePosition().getJobsAhead()).isEqualTo(3);
+
+    stream.reconcile();
+    reads.runAll();
+    assertThat(reader.events.poll(200, TimeUnit.MILLISECONDS))
+        .as("no event while the job's place is the same")
+        .isNull();
+
+    ahead.set(1);
+    stream.reconcile();
+    reads.runAll();
+    assertThat(reader.next().getProgress().getQueuePosition().getJobsAhead()).isEqualTo(1);
+
+    // Once a stage has the job, it no longer waits anywhere.
+    store.advance(spec.getJobId(), JobState.TOKENIZING);
+    assertThat(store.find(spec.getJobId()).orElseThrow().waitingIn()).isEmpty();
   }
 
   @Test

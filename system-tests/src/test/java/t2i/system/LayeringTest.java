@@ -74,6 +74,7 @@ class LayeringTest {
           "t2i.pipeline.job.JobStore",
           "t2i.pipeline.job.JobTracker",
           "t2i.pipeline.job.JobView",
+          "t2i.pipeline.job.QueuePlace",
           "t2i.pipeline.job.RedisKeys",
           "t2i.pipeline.job.RequestIds",
           "t2i.pipeline.job.TenantLedger",

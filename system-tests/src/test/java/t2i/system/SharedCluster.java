@@ -117,7 +117,10 @@ final class SharedCluster implements ParameterResolver {
                     Map.entry("t2i.notifier.allow-private-addresses", "true"),
                     Map.entry("t2i.notifier.default-signing-secret", SIGNING_SECRET),
                     Map.entry("t2i.notifier.first-backoff", "PT0.2S"),
-                    Map.entry("t2i.notifier.max-backoff", "PT1S")));
+                    Map.entry("t2i.notifier.max-backoff", "PT1S"),
+                    // Bursts of jobs from one test (one tenant) queue up instead of being refused.
+                    Map.entry("t2i.gateway.quota.max-jobs-in-flight", "1000"),
+                    Map.entry("t2i.gateway.quota.max-submissions", "100000")));
     try {
       return LocalCluster.start(options, line -> System.out.println("cluster: " + line));
     } catch (IOException e) {

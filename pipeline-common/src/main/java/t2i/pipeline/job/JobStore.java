@@ -81,7 +81,11 @@ public final class JobStore {
       end
       """;
 
-  /** Returns -1 unknown, 0 stale, 1 applied; plus 2 if the record was recreated. */
+  /**
+   * Returns -1 unknown, 0 stale, 1 applied; plus 2 if the record was recreated. A job that leaves
+   * the queue it waited in (its state moves on from the one it waited in) raises that partition's
+   * head in KEYS[3]: the highest offset its stage has taken up.
+   */
   private static final byte[] TRANSITION_SCRIPT =
       bytes(
           RESTORE
@@ -93,6 +97,16 @@ public final class JobStore {
               redis.call('HSET', KEYS[1], 'state', ARGV[8], 't:' .. ARGV[8], ARGV[2])
               if ARGV[9] ~= '' then redis.call('HSET', KEYS[1], 'reason', ARGV[9]) end
               redis.call('PEXPIRE', KEYS[1], ARGV[3])
+              local queue = redis.call('HGET', KEYS[1], 'queue')
+              if queue then
+                local topic, partition, offset, waits =
+                  string.match(queue, '^([^|]+)|([^|]+)|([^|]+)|([^|]+)$')
+                if waits and tonumber(waits) == cur then
+                  local field = topic .. '|' .. partition
+                  local head = tonumber(redis.call('HGET', KEYS[3], field) or '-1')
+                  if tonumber(offset) > head then redis.call('HSET', KEYS[3], field, offset) end
+                end
+              end
               return 1 + 2 * restored
               """);
 
@@ -124,7 +138,10 @@ public final class JobStore {
           return 1
           """);
 
-  /** Sets a field of an existing record to ARGV[2] unless it already holds that or more. */
+  /**
+   * Sets a field of an existing record to ARGV[2] unless it already holds that or more; when it
+   * does, and ARGV[3] is given, also where the job now waits ('queue').
+   */
   private static final byte[] RAISE_SCRIPT =
       bytes(
           """
@@ -132,6 +149,7 @@ public final class JobStore {
           local cur = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
           if cur >= tonumber(ARGV[2]) then return 0 end
           redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+          if ARGV[3] then redis.call('HSET', KEYS[1], 'queue', ARGV[3]) end
           return 1
           """);
 
@@ -274,7 +292,9 @@ public final class JobStore {
     args.add(bytes(state.getNumber()));
     args.add(bytes(reason));
     args.add(bytes(FIRST_TERMINAL));
-    long code = (Long) redis.eval(TRANSITION_SCRIPT, restoreKeys(jobId), args);
+    List<byte[]> keys = new ArrayList<>(restoreKeys(jobId));
+    keys.add(bytes(RedisKeys.queueHeads()));
+    long code = (Long) redis.eval(TRANSITION_SCRIPT, keys, args);
     if (code >= 2) {
       restored(jobId, state);
       code -= 2;
@@ -354,15 +374,34 @@ public final class JobStore {
 
   /** Notes that Kafka has the job's submission, so that a retry need not publish it again. */
   public void markPublished(String jobId) {
-    raise(jobId, "published", 1);
+    raise(jobId, "published", 1, Optional.empty());
+  }
+
+  /** As {@link #markPublished(String)}, noting also where the job waits for the first stage. */
+  public void markPublished(String jobId, QueuePlace place) {
+    raise(jobId, "published", 1, Optional.of(place));
   }
 
   /**
    * Notes that the stage working in {@code state} has handed the job's output to the next stage: a
-   * redelivery of its input then skips the job instead of sending a second output.
+   * redelivery of its input then skips the job instead of sending a second output. With a place,
+   * notes also where the job now waits.
    */
-  public void markHandedOff(String jobId, JobState state) {
-    raise(jobId, "handed", state.getNumber());
+  public void markHandedOff(String jobId, JobState state, Optional<QueuePlace> place) {
+    raise(jobId, "handed", state.getNumber(), place);
+  }
+
+  /**
+   * The highest offset each stage has taken up from each partition of its input topic, keyed by
+   * {@link QueuePlace#partitionKey()}: where a queue's head stands, as the jobs leaving it record.
+   */
+  public Map<String, Long> queueHeads() {
+    Map<String, Long> heads = new LinkedHashMap<>();
+    Map<byte[], byte[]> fields = redis.hgetAll(bytes(RedisKeys.queueHeads()));
+    if (fields != null) {
+      fields.forEach((k, v) -> heads.put(text(k), Long.parseLong(text(v))));
+    }
+    return heads;
   }
 
   /**
@@ -379,9 +418,10 @@ public final class JobStore {
     return Long.valueOf(1).equals(written);
   }
 
-  private void raise(String jobId, String field, long value) {
-    redis.eval(
-        RAISE_SCRIPT, List.of(bytes(RedisKeys.job(jobId))), List.of(bytes(field), bytes(value)));
+  private void raise(String jobId, String field, long value, Optional<QueuePlace> place) {
+    List<byte[]> args = new ArrayList<>(List.of(bytes(field), bytes(value)));
+    place.ifPresent(p -> args.add(bytes(p.encode())));
+    redis.eval(RAISE_SCRIPT, List.of(bytes(RedisKeys.job(jobId))), args);
   }
 
   /**
@@ -497,7 +537,10 @@ public final class JobStore {
               transitions,
               images,
               intField(byName, "published") > 0,
-              attempts));
+              attempts,
+              byName.containsKey("queue")
+                  ? QueuePlace.decode(text(byName.get("queue")))
+                  : Optional.empty()));
     } catch (InvalidProtocolBufferException | RuntimeException e) {
       throw new IllegalStateException("Corrupt job record in Redis for job " + jobId, e);
     }

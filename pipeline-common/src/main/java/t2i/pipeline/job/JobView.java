@@ -1,6 +1,7 @@
 package t2i.pipeline.job;
 
 import java.util.List;
+import java.util.Optional;
 import t2i.pipeline.v1.ImageReady;
 import t2i.pipeline.v1.JobSpec;
 import t2i.v1.CallbackAttempt;
@@ -13,6 +14,7 @@ import t2i.v1.StateTransition;
  *
  * @param published whether Kafka is known to have the job's submission
  * @param callbackAttempts each attempt to deliver the job's callback, oldest first
+ * @param queuePlace the last queue the job entered (it may have left it since)
  */
 public record JobView(
     JobSpec spec,
@@ -23,7 +25,8 @@ public record JobView(
     List<StateTransition> transitions,
     List<ImageReady> images,
     boolean published,
-    List<CallbackAttempt> callbackAttempts) {
+    List<CallbackAttempt> callbackAttempts,
+    Optional<QueuePlace> queuePlace) {
 
   public JobView {
     transitions = List.copyOf(transitions);
@@ -38,6 +41,11 @@ public record JobView(
             a ->
                 a.getOutcome() == CallbackOutcome.DELIVERED
                     || a.getOutcome() == CallbackOutcome.GAVE_UP);
+  }
+
+  /** The queue the job waits in now: its last one, while no stage has taken the job from it. */
+  public Optional<QueuePlace> waitingIn() {
+    return queuePlace.filter(place -> place.waitsIn() == state);
   }
 
   public boolean isTerminal() {

@@ -29,6 +29,14 @@ public final class RedisKeys {
     return "t2i:deadlines";
   }
 
+  /**
+   * Hash of the highest offset each stage has taken up from each partition of its input topic
+   * ({@code topic|partition}): the heads of the queues jobs wait in.
+   */
+  public static String queueHeads() {
+    return "t2i:queue-heads";
+  }
+
   /** PNG bytes of one image of a job. */
   public static String png(String jobId, int index) {
     return "t2i:job:{" + jobId + "}:png:" + index;

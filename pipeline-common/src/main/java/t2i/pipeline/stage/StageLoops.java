@@ -15,10 +15,12 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.ToLongFunction;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.jboss.logging.Logger;
 import org.jspecify.annotations.Nullable;
 import t2i.pipeline.config.KafkaSettings;
 import t2i.pipeline.job.JobStore;
+import t2i.pipeline.job.QueuePlace;
 import t2i.pipeline.kafka.Delivery;
 import t2i.pipeline.kafka.JobHandler;
 import t2i.pipeline.kafka.KafkaClients;
@@ -289,13 +291,20 @@ public final class StageLoops implements AutoCloseable {
       if (!handsOff) {
         return work;
       }
-      return work.thenRun(() -> markHandedOff(spec.getJobId()));
+      return work.thenAccept(output -> markHandedOff(spec.getJobId(), output));
     }
 
-    /** Best effort: without the mark, a redelivery sends a second output, which stages skip. */
-    private void markHandedOff(String jobId) {
+    /**
+     * Best effort: without the mark, a redelivery sends a second output, which stages skip. When
+     * the work's result is the hand-off record's metadata, the job's record notes where it waits.
+     */
+    private void markHandedOff(String jobId, @Nullable Object output) {
+      Optional<QueuePlace> place =
+          output instanceof RecordMetadata sent && sent.hasOffset()
+              ? Optional.of(new QueuePlace(sent.topic(), sent.partition(), sent.offset(), state))
+              : Optional.empty();
       try {
-        store.markHandedOff(jobId, state);
+        store.markHandedOff(jobId, state, place);
       } catch (RuntimeException e) {
         LOG.debugf(e, "%s could not note that job %s was handed on", stage, jobId);
       }

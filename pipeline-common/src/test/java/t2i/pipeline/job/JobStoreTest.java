@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
@@ -274,8 +275,8 @@ class JobStoreTest {
     JobSpec spec = newSpec();
     store.create(spec);
 
-    store.markHandedOff(spec.getJobId(), JobState.ENCODING);
-    store.markHandedOff(spec.getJobId(), JobState.TOKENIZING);
+    store.markHandedOff(spec.getJobId(), JobState.ENCODING, Optional.empty());
+    store.markHandedOff(spec.getJobId(), JobState.TOKENIZING, Optional.empty());
     store.markPublished(spec.getJobId());
 
     assertThat(store.progress(spec.getJobId()))
@@ -284,10 +285,50 @@ class JobStoreTest {
   }
 
   @Test
+  void theQueueAJobWaitsIn_isItsLastHandOffs_untilTheNextStageTakesTheJob() {
+    JobSpec spec = newSpec();
+    store.create(spec);
+    QueuePlace jobs = new QueuePlace("t2i.jobs", 2, 41, JobState.QUEUED);
+    QueuePlace tokenized = new QueuePlace("t2i.tokenized", 1, 7, JobState.TOKENIZING);
+
+    store.markPublished(spec.getJobId(), jobs);
+    assertThat(store.find(spec.getJobId()).orElseThrow().waitingIn()).contains(jobs);
+
+    store.advance(spec.getJobId(), JobState.TOKENIZING);
+    store.markHandedOff(spec.getJobId(), JobState.TOKENIZING, Optional.of(tokenized));
+    assertThat(store.find(spec.getJobId()).orElseThrow().waitingIn()).contains(tokenized);
+
+    // A late duplicate of an earlier hand-off does not move the job back.
+    store.markPublished(spec.getJobId(), jobs);
+    assertThat(store.find(spec.getJobId()).orElseThrow().queuePlace()).contains(tokenized);
+
+    store.advance(spec.getJobId(), JobState.ENCODING);
+    assertThat(store.find(spec.getJobId()).orElseThrow().waitingIn()).isEmpty();
+  }
+
+  @Test
+  void aJobLeavingItsQueue_raisesThatPartitionsHead_andNeverLowersIt() {
+    String topic = "t2i.queue-test-" + UUID.randomUUID();
+    JobSpec later = newSpec();
+    JobSpec earlier = newSpec();
+    store.create(later);
+    store.create(earlier);
+    store.markPublished(later.getJobId(), new QueuePlace(topic, 3, 9, JobState.QUEUED));
+    store.markPublished(earlier.getJobId(), new QueuePlace(topic, 3, 4, JobState.QUEUED));
+    assertThat(store.queueHeads()).doesNotContainKey(topic + "|3");
+
+    store.advance(later.getJobId(), JobState.TOKENIZING);
+    assertThat(store.queueHeads()).containsEntry(topic + "|3", 9L);
+
+    store.advance(earlier.getJobId(), JobState.TOKENIZING);
+    assertThat(store.queueHeads()).as("a job taken out of order").containsEntry(topic + "|3", 9L);
+  }
+
+  @Test
   void markHandedOff_ofAJobWithoutARecord_createsNothing() {
     String jobId = UUID.randomUUID().toString();
 
-    store.markHandedOff(jobId, JobState.TOKENIZING);
+    store.markHandedOff(jobId, JobState.TOKENIZING, Optional.empty());
 
     assertThat(redis.exists(RedisKeys.job(jobId))).isFalse();
   }

@@ -3,6 +3,7 @@ package t2i.pipeline.stage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.InstantSource;
+import java.util.Optional;
 import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.AfterAll;
@@ -84,7 +85,7 @@ class JobGateTest {
     JobSpec handed = newSpec();
     store.create(handed);
     store.advance(handed.getJobId(), JobState.TOKENIZING);
-    store.markHandedOff(handed.getJobId(), JobState.TOKENIZING);
+    store.markHandedOff(handed.getJobId(), JobState.TOKENIZING, Optional.empty());
 
     assertThat(proceeds(later, JobState.TOKENIZING, false)).isFalse();
     assertThat(proceeds(handed, JobState.TOKENIZING, false)).isFalse();

@@ -1,0 +1,74 @@
+package t2i.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.data.Offset.offset;
+
+import java.time.Duration;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+class PartitionRatesTest {
+
+  private static final TopicPartition P0 = new TopicPartition("t2i.encoded", 0);
+  private static final TopicPartition P1 = new TopicPartition("t2i.encoded", 1);
+
+  @Test
+  void aPartitionNeverMeasured_hasNoOffsetAndNoRate() {
+    PartitionRates rates = new PartitionRates(Duration.ofSeconds(30), 100);
+
+    assertThat(rates.next(P0)).isEmpty();
+    assertThat(rates.perSecond(P0)).isEmpty();
+  }
+
+  @Test
+  void theRate_isHowFarTheStageTookUpRecords_whileRecordsWaited() {
+    PartitionRates rates = new PartitionRates(Duration.ofSeconds(30), 100);
+    rates.record(P0, 100, 150, 0);
+    assertThat(rates.perSecond(P0)).as("one measurement is no rate yet").isEmpty();
+    rates.record(P0, 110, 150, 1_000);
+    rates.record(P0, 120, 150, 2_000);
+    rates.record(P1, 5, 9, 0);
+    rates.record(P1, 5, 9, 2_000);
+
+    assertThat(rates.next(P0)).hasValue(120);
+    assertThat(rates.waiting(P0)).isEqualTo(30);
+    assertThat(rates.perSecond(P0)).hasValue(10.0);
+    assertThat(rates.perSecond(P1)).as("stuck with work waiting").hasValue(0.0);
+  }
+
+  @Test
+  void idleTime_doesNotCount_soAStageThatWasIdleIsNotTakenForASlowOne() {
+    PartitionRates rates = new PartitionRates(Duration.ofSeconds(30), 100);
+    for (long t = 0; t <= 20_000; t += 1_000) {
+      rates.record(P0, 100, 100, t); // nothing to do for 20 s
+    }
+    assertThat(rates.perSecond(P0)).as("never busy: no rate").isEmpty();
+    rates.record(P0, 100, 140, 21_000); // a burst arrives
+    rates.record(P0, 120, 140, 22_000);
+
+    assertThat(rates.perSecond(P0)).hasValue(20.0);
+  }
+
+  @Test
+  void measurementsOlderThanTheWindow_areForgotten_soTheRateFollowsTheRecentPace() {
+    PartitionRates rates = new PartitionRates(Duration.ofSeconds(10), 100);
+    rates.record(P0, 0, 5_000, 0);
+    rates.record(P0, 1_000, 5_000, 1_000); // a fast burst long ago
+    for (long t = 2_000; t <= 40_000; t += 1_000) {
+      rates.record(P0, 1_000 + (t - 1_000) / 1_000, 5_000, t); // then one a second
+    }
+
+    assertThat(rates.perSecond(P0).orElseThrow()).isCloseTo(1.0, offset(0.01));
+  }
+
+  @Test
+  void aPartitionKeepsAtMostItsBoundOfMeasurements() {
+    PartitionRates rates = new PartitionRates(Duration.ofDays(1), 3);
+    rates.record(P0, 0, 500, 0);
+    rates.record(P0, 100, 500, 1_000);
+    rates.record(P0, 101, 500, 2_000);
+    rates.record(P0, 102, 500, 3_000);
+
+    assertThat(rates.perSecond(P0)).as("only the last three count").hasValue(1.0);
+  }
+}

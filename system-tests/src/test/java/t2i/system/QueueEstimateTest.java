@@ -1,0 +1,172 @@
+package t2i.system;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.ManagedChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import t2i.client.Channels;
+import t2i.launcher.LocalCluster;
+import t2i.v1.GenerateRequest;
+import t2i.v1.GetJobRequest;
+import t2i.v1.Job;
+import t2i.v1.JobState;
+import t2i.v1.QueuePosition;
+import t2i.v1.StateTransition;
+import t2i.v1.TextToImageGrpc;
+
+/**
+ * A burst of jobs queues up before the one diffusion worker: while they wait, GetJob says how many
+ * jobs are ahead of each and when the worker should take it up. The estimates are compared with the
+ * times the worker did take each job up, and the error is written to {@code
+ * system-tests/target/queue-estimate.md}.
+ */
+@ExtendWith(SharedCluster.class)
+class QueueEstimateTest {
+
+  private static final int JOBS = 48;
+  private static final Duration POLL = Duration.ofMillis(250);
+
+  private static ManagedChannel channel;
+
+  /** One reading of a waiting job's place. */
+  private record Sighting(long atMillis, long jobsAhead, Optional<Long> estimatedStartMillis) {}
+
+  @BeforeAll
+  static void connect(LocalCluster cluster) {
+    channel = Channels.open(cluster.gatewayAddress());
+  }
+
+  @AfterAll
+  static void disconnect() throws InterruptedException {
+    if (channel != null) {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private static TextToImageGrpc.TextToImageBlockingStub stub() {
+    return TextToImageGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  private static long millis(com.google.protobuf.Timestamp at) {
+    return at.getSeconds() * 1000 + at.getNanos() / 1_000_000;
+  }
+
+  @Test
+  void waitingJobs_reportTheJobsAheadAndAStartEstimate_closerThanGuessingNow() throws Exception {
+    List<String> jobIds = new ArrayList<>();
+    for (int i = 0; i < JOBS; i++) {
+      GenerateRequest request =
+          GenerateRequest.newBuilder()
+              .setPrompt("a blue circle in the middle on a white background")
+              .setModel("shapes")
+              .setWidth(64)
+              .setHeight(64)
+              .setSteps(25)
+              .setSeed(i)
+              .build();
+      jobIds.add(stub().submit(request).getJobId());
+    }
+
+    Map<String, List<Sighting>> sightings = new HashMap<>();
+    Map<String, Job> ended = new HashMap<>();
+    long until = System.nanoTime() + Duration.ofMinutes(4).toNanos();
+    while (ended.size() < JOBS && System.nanoTime() < until) {
+      for (String jobId : jobIds) {
+        if (ended.containsKey(jobId)) {
+          continue;
+        }
+        long at = System.currentTimeMillis();
+        Job job = stub().getJob(GetJobRequest.newBuilder().setJobId(jobId).build());
+        if (job.getState() == JobState.SUCCEEDED || job.getState() == JobState.FAILED) {
+          ended.put(jobId, job);
+        } else if (job.hasQueuePosition()
+            && job.getQueuePosition().getStage().equals("diffusion-worker")) {
+          QueuePosition position = job.getQueuePosition();
+          sightings
+              .computeIfAbsent(jobId, id -> new ArrayList<>())
+              .add(
+                  new Sighting(
+                      at,
+                      position.getJobsAhead(),
+                      position.hasEstimatedStart()
+                          ? Optional.of(millis(position.getEstimatedStart()))
+                          : Optional.empty()));
+        }
+      }
+      Thread.sleep(POLL.toMillis());
+    }
+    assertThat(ended).as("every job ended").hasSize(JOBS);
+    assertThat(ended.values()).allMatch(job -> job.getState() == JobState.SUCCEEDED);
+
+    List<Long> errors = new ArrayList<>();
+    List<Long> waits = new ArrayList<>();
+    for (Map.Entry<String, List<Sighting>> entry : sightings.entrySet()) {
+      List<Sighting> seen = entry.getValue();
+      // An estimate over all partitions moves a little either way, but the queue moves forward.
+      assertThat(seen.getLast().jobsAhead())
+          .as("jobs ahead of %s when last seen waiting, against when first seen", entry.getKey())
+          .isLessThanOrEqualTo(seen.getFirst().jobsAhead());
+      long started =
+          Objects.requireNonNull(ended.get(entry.getKey())).getTransitionsList().stream()
+              .filter(t -> t.getState() == JobState.DENOISING)
+              .map(StateTransition::getAt)
+              .map(QueueEstimateTest::millis)
+              .findFirst()
+              .orElseThrow();
+      for (Sighting sighting : seen) {
+        if (sighting.estimatedStartMillis().isPresent() && started > sighting.atMillis()) {
+          errors.add(Math.abs(sighting.estimatedStartMillis().get() - started));
+          waits.add(started - sighting.atMillis());
+        }
+      }
+    }
+    assertThat(sightings.size())
+        .as("jobs seen waiting for the diffusion worker")
+        .isGreaterThanOrEqualTo(JOBS / 2);
+    assertThat(errors).as("sightings with an estimate, before the job started").isNotEmpty();
+
+    long medianError = percentile(errors, 50);
+    long medianWait = percentile(waits, 50);
+    String report =
+        """
+        | sightings | jobs | median remaining wait | median abs error | p90 abs error | max abs error |
+        |---|---|---|---|---|---|
+        | %d | %d | %d ms | %d ms | %d ms | %d ms |
+        """
+            .formatted(
+                errors.size(),
+                sightings.size(),
+                medianWait,
+                medianError,
+                percentile(errors, 90),
+                percentile(errors, 100));
+    System.out.println("Queue estimate:\n" + report);
+    Files.writeString(
+        Path.of(System.getProperty("repo.root"), "system-tests/target/queue-estimate.md"),
+        report,
+        StandardCharsets.UTF_8);
+    assertThat(medianError)
+        .as("the estimate is closer than guessing that the job starts now")
+        .isLessThan(medianWait);
+  }
+
+  private static long percentile(List<Long> values, int percent) {
+    List<Long> sorted = values.stream().sorted().toList();
+    int index = (int) Math.ceil(percent / 100.0 * sorted.size()) - 1;
+    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
+  }
+}
