@@ -33,7 +33,7 @@ import t2i.v1.JobState;
 import t2i.v1.TextToImageGrpc;
 
 /**
- * The whole system as it is deployed: a real broker and Redis, and the four services as separate
+ * The whole system as it is deployed: a real broker and Redis, and the services as separate
  * processes started from their packaged builds, exercised through the public gRPC API.
  */
 @ExtendWith(SharedCluster.class)
