@@ -13,7 +13,7 @@ import t2i.client.GenerationOptions;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Start Kafka, Redis and all five services on this machine, generate images for PROMPT,",
+      "Start Kafka, Redis and the services on this machine, generate images for PROMPT,",
       "write them to --out, and stop everything again."
     })
 final class DemoCommand implements Callable<Integer> {

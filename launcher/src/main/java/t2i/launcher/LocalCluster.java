@@ -241,11 +241,18 @@ public final class LocalCluster implements AutoCloseable {
       // Only this machine reaches the local gateway; API keys would only be in the way here.
       config.put("t2i.gateway.auth.enabled", "false");
       config.putAll(options.extraConfig());
+      List<Service> services = new ArrayList<>(Arrays.asList(Service.values()));
+      if (!callbacksAllowed(config)) {
+        // No job can name a callback, so the notifier would only read every event for nothing.
+        services.remove(Service.NOTIFIER);
+        status.accept(
+            "not starting the notifier: the gateway accepts no callbacks"
+                + " (--set t2i.gateway.callbacks.allowed-schemes=http,https to allow them)");
+      }
       status.accept(
-          "starting "
-              + String.join(", ", Arrays.stream(Service.values()).map(Service::module).toList()));
+          "starting " + String.join(", ", services.stream().map(Service::module).toList()));
       List<String> started = new ArrayList<>();
-      for (Service service : Service.values()) {
+      for (Service service : services) {
         for (int i = 1; i <= options.instancesOf(service); i++) {
           String name = i == 1 ? service.module() : service.module() + "-" + i;
           Map<String, String> own = new LinkedHashMap<>(config);
@@ -265,6 +272,14 @@ public final class LocalCluster implements AutoCloseable {
       stack.ifPresent(LocalStack::close);
       throw e;
     }
+  }
+
+  /**
+   * Whether the gateway will accept callback URLs ({@code t2i.gateway.callbacks.allowed-schemes}).
+   */
+  static boolean callbacksAllowed(Map<String, String> config) {
+    String schemes = config.get("t2i.gateway.callbacks.allowed-schemes");
+    return schemes != null && !schemes.isBlank();
   }
 
   /**

@@ -10,7 +10,7 @@ import picocli.CommandLine.Mixin;
 @Command(
     name = "up",
     mixinStandardHelpOptions = true,
-    description = "Run Kafka, Redis and all five services on this machine until Ctrl+C.")
+    description = "Run Kafka, Redis and the services on this machine until Ctrl+C.")
 final class UpCommand implements Callable<Integer> {
 
   // Picocli creates every mixin before the command runs.
