@@ -48,6 +48,17 @@ class HelmChartTest {
           "gateway.callbacks.allowedHosts[1]", "hooks.example.org",
           "gateway.callbacks.allowPrivateAddresses", true);
 
+  /** Callbacks allowed: the least that deploys the notifier. */
+  private static final Map<String, Object> CALLBACKS_ON =
+      Map.of("gateway.callbacks.allowedSchemes[0]", "https");
+
+  /** {@code sets}, with callbacks allowed. */
+  private static Map<String, Object> withCallbacks(Map<String, Object> sets) {
+    Map<String, Object> all = new java.util.HashMap<>(CALLBACKS_ON);
+    all.putAll(sets);
+    return all;
+  }
+
   /** Value sets an operator is likely to use; each must render objects that pass every check. */
   static List<Map<String, Object>> valueSets() {
     return List.of(
@@ -63,7 +74,7 @@ class HelmChartTest {
             "models.defaultModel", "sd-turbo",
             "diffusion.autoscaling.scaleToZero", true),
         CALLBACKS,
-        Map.of("notifier.existingSecret", "webhook-secrets"));
+        withCallbacks(Map.of("notifier.existingSecret", "webhook-secrets")));
   }
 
   @Test
@@ -97,7 +108,7 @@ class HelmChartTest {
 
   @Test
   void rendersEveryService_eachWithProbesLimitsAndATerminationGrace() {
-    RenderedChart chart = RenderedChart.render(Map.of());
+    RenderedChart chart = RenderedChart.render(CALLBACKS_ON);
 
     assertThat(MODULES.values())
         .containsExactlyInAnyOrderElementsOf(
@@ -141,9 +152,10 @@ class HelmChartTest {
 
   @Test
   void everyService_isScrapedOnItsManagementPort_andTracesWhenACollectorIsNamed() {
-    RenderedChart plain = RenderedChart.render(Map.of());
+    RenderedChart plain = RenderedChart.render(CALLBACKS_ON);
     RenderedChart traced =
-        RenderedChart.render(Map.of("observability.otlpEndpoint", "http://collector:4317"));
+        RenderedChart.render(
+            withCallbacks(Map.of("observability.otlpEndpoint", "http://collector:4317")));
     for (String component : MODULES.keySet()) {
       JsonNode deployment = plain.get("Deployment", "t2i-" + component);
       JsonNode annotations =
@@ -197,7 +209,8 @@ class HelmChartTest {
   @Test
   void scaledObjects_watchEachStagesOwnConsumerGroupAndInputTopic() throws Exception {
     // The notifier's is off by default.
-    RenderedChart chart = RenderedChart.render(Map.of("notifier.autoscaling.enabled", true));
+    RenderedChart chart =
+        RenderedChart.render(withCallbacks(Map.of("notifier.autoscaling.enabled", true)));
     Properties settings = chart.serviceSettings();
     Map<String, String> inputTopicSetting =
         Map.of(
@@ -254,7 +267,7 @@ class HelmChartTest {
 
   @Test
   void portsAndProbes_areWhatTheServicesServe() throws Exception {
-    RenderedChart chart = RenderedChart.render(Map.of());
+    RenderedChart chart = RenderedChart.render(CALLBACKS_ON);
     for (var entry : MODULES.entrySet()) {
       ServiceSettings service = ServiceSettings.of(entry.getValue());
       JsonNode container =
@@ -367,7 +380,7 @@ class HelmChartTest {
   @Test
   void signingSecrets_fromAnExistingSecret_areMountedAsIs_andTheChartMakesNone() {
     RenderedChart chart =
-        RenderedChart.render(Map.of("notifier.existingSecret", "webhook-secrets"));
+        RenderedChart.render(withCallbacks(Map.of("notifier.existingSecret", "webhook-secrets")));
 
     assertThat(chart.find("Secret", "t2i-notifier")).isEmpty();
     JsonNode notifier = chart.get("Deployment", "t2i-notifier");
@@ -381,13 +394,23 @@ class HelmChartTest {
   }
 
   @Test
-  void withoutSigningSecrets_thereIsNoSecretToMount_andTheGatewayRefusesCallbacks() {
-    RenderedChart chart = RenderedChart.render(Map.of());
+  void withoutSigningSecrets_thereIsNoSecretToMount() {
+    RenderedChart chart = RenderedChart.render(CALLBACKS_ON);
 
     assertThat(chart.find("Secret", "t2i-notifier")).isEmpty();
     JsonNode notifier = chart.get("Deployment", "t2i-notifier");
     assertThat(RenderedChart.configLocations(RenderedChart.container(notifier)))
         .containsExactly("/etc/t2i/config/application.properties");
+  }
+
+  @Test
+  void byDefault_theGatewayRefusesCallbacks_andNoNotifierIsDeployed() {
+    RenderedChart chart = RenderedChart.render(Map.of());
+
+    // No job can name a callback: a notifier would only read every event for nothing.
+    assertThat(chart.find("Deployment", "t2i-notifier")).isEmpty();
+    assertThat(chart.find("Secret", "t2i-notifier")).isEmpty();
+    assertThat(chart.find("PodDisruptionBudget", "t2i-notifier")).isEmpty();
     JsonNode gateway = RenderedChart.container(chart.get("Deployment", "t2i-gateway"));
     // Unset, the gateway's own default holds: no scheme is allowed, so every callback is refused.
     assertThat(RenderedChart.envNames(gateway))
@@ -419,15 +442,21 @@ class HelmChartTest {
   @Test
   void aSigningSecretTheSettingsFileWouldChange_orAnUnknownTenant_isRefusedWithTheReason() {
     assertThatThrownBy(
-            () -> RenderedChart.render(Map.of("notifier.defaultSigningSecret", "two words")))
+            () ->
+                RenderedChart.render(
+                    withCallbacks(Map.of("notifier.defaultSigningSecret", "two words"))))
         .hasMessageContaining("notifier.defaultSigningSecret")
         .hasMessageContaining("printable ASCII");
     // SmallRye Config would read ${...} in a value as an expression.
     assertThatThrownBy(
-            () -> RenderedChart.render(Map.of("notifier.signingSecrets.tenant-a", "a${b}")))
+            () ->
+                RenderedChart.render(
+                    withCallbacks(Map.of("notifier.signingSecrets.tenant-a", "a${b}"))))
         .hasMessageContaining("notifier.signingSecrets.tenant-a");
     assertThatThrownBy(
-            () -> RenderedChart.render(Map.of("notifier.signingSecrets.-tenant", "s3cret")))
+            () ->
+                RenderedChart.render(
+                    withCallbacks(Map.of("notifier.signingSecrets.-tenant", "s3cret"))))
         .hasMessageContaining("is not a tenant name");
   }
 
