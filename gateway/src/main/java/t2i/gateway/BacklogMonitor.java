@@ -57,6 +57,9 @@ final class BacklogMonitor implements Backlog, QueuePositions, AutoCloseable {
   /** How far back a partition's rate looks. */
   private static final Duration RATE_WINDOW = Duration.ofSeconds(30);
 
+  /** How long a partition must have had work before its rate is trusted for an estimate. */
+  private static final Duration MIN_BUSY = Duration.ofSeconds(3);
+
   private static final String GROUP_PREFIX = "t2i-";
 
   private record Measurement(long queuedJobs, long atMillis) {}
@@ -94,7 +97,9 @@ final class BacklogMonitor implements Backlog, QueuePositions, AutoCloseable {
     this.clock = clock;
     this.rates =
         new PartitionRates(
-            RATE_WINDOW, (int) (RATE_WINDOW.toMillis() / Math.max(interval.toMillis(), 1)) + 2);
+            RATE_WINDOW,
+            (int) (RATE_WINDOW.toMillis() / Math.max(interval.toMillis(), 1)) + 2,
+            MIN_BUSY);
     this.scheduler =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("kafka-backlog").daemon(true).factory());

@@ -31,10 +31,16 @@ final class PartitionRates {
   private final Map<TopicPartition, Deque<Sample>> samples = new ConcurrentHashMap<>();
   private final long windowMillis;
   private final int maxSamples;
+  private final long minBusyMillis;
 
-  PartitionRates(Duration window, int maxSamples) {
+  /**
+   * @param minBusy how long a partition must have had work before its rate counts: a rate from the
+   *     first second of a burst says more about when the measurements fell than about the stage
+   */
+  PartitionRates(Duration window, int maxSamples, Duration minBusy) {
     this.windowMillis = window.toMillis();
     this.maxSamples = maxSamples;
+    this.minBusyMillis = Math.max(1, minBusy.toMillis());
   }
 
   /**
@@ -78,7 +84,7 @@ final class PartitionRates {
 
   /**
    * Records the stage took up from the partition per second of the window's time in which records
-   * waited there; empty until it has had work between two measurements.
+   * waited there; empty until it has had work for {@code minBusy}.
    */
   OptionalDouble perSecond(TopicPartition partition) {
     Deque<Sample> history = samples.get(partition);
@@ -97,7 +103,7 @@ final class PartitionRates {
         previous = sample;
       }
     }
-    return busyMillis <= 0
+    return busyMillis < minBusyMillis
         ? OptionalDouble.empty()
         : OptionalDouble.of(moved * 1000.0 / busyMillis);
   }

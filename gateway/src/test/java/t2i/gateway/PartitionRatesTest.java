@@ -14,7 +14,7 @@ class PartitionRatesTest {
 
   @Test
   void aPartitionNeverMeasured_hasNoOffsetAndNoRate() {
-    PartitionRates rates = new PartitionRates(Duration.ofSeconds(30), 100);
+    PartitionRates rates = new PartitionRates(Duration.ofSeconds(30), 100, Duration.ofMillis(1));
 
     assertThat(rates.next(P0)).isEmpty();
     assertThat(rates.perSecond(P0)).isEmpty();
@@ -22,7 +22,7 @@ class PartitionRatesTest {
 
   @Test
   void theRate_isHowFarTheStageTookUpRecords_whileRecordsWaited() {
-    PartitionRates rates = new PartitionRates(Duration.ofSeconds(30), 100);
+    PartitionRates rates = new PartitionRates(Duration.ofSeconds(30), 100, Duration.ofMillis(1));
     rates.record(P0, 100, 150, 0);
     assertThat(rates.perSecond(P0)).as("one measurement is no rate yet").isEmpty();
     rates.record(P0, 110, 150, 1_000);
@@ -38,7 +38,7 @@ class PartitionRatesTest {
 
   @Test
   void idleTime_doesNotCount_soAStageThatWasIdleIsNotTakenForASlowOne() {
-    PartitionRates rates = new PartitionRates(Duration.ofSeconds(30), 100);
+    PartitionRates rates = new PartitionRates(Duration.ofSeconds(30), 100, Duration.ofMillis(1));
     for (long t = 0; t <= 20_000; t += 1_000) {
       rates.record(P0, 100, 100, t); // nothing to do for 20 s
     }
@@ -51,7 +51,7 @@ class PartitionRatesTest {
 
   @Test
   void measurementsOlderThanTheWindow_areForgotten_soTheRateFollowsTheRecentPace() {
-    PartitionRates rates = new PartitionRates(Duration.ofSeconds(10), 100);
+    PartitionRates rates = new PartitionRates(Duration.ofSeconds(10), 100, Duration.ofMillis(1));
     rates.record(P0, 0, 5_000, 0);
     rates.record(P0, 1_000, 5_000, 1_000); // a fast burst long ago
     for (long t = 2_000; t <= 40_000; t += 1_000) {
@@ -63,12 +63,24 @@ class PartitionRatesTest {
 
   @Test
   void aPartitionKeepsAtMostItsBoundOfMeasurements() {
-    PartitionRates rates = new PartitionRates(Duration.ofDays(1), 3);
+    PartitionRates rates = new PartitionRates(Duration.ofDays(1), 3, Duration.ofMillis(1));
     rates.record(P0, 0, 500, 0);
     rates.record(P0, 100, 500, 1_000);
     rates.record(P0, 101, 500, 2_000);
     rates.record(P0, 102, 500, 3_000);
 
     assertThat(rates.perSecond(P0)).as("only the last three count").hasValue(1.0);
+  }
+
+  @Test
+  void aRateCounts_onlyOnceThePartitionHasHadWorkForTheLeastBusyTime() {
+    PartitionRates rates = new PartitionRates(Duration.ofSeconds(30), 100, Duration.ofSeconds(3));
+    rates.record(P0, 0, 50, 0);
+    rates.record(P0, 1, 50, 1_000);
+    rates.record(P0, 9, 50, 2_000);
+    assertThat(rates.perSecond(P0)).as("2 s of work").isEmpty();
+
+    rates.record(P0, 12, 50, 3_000);
+    assertThat(rates.perSecond(P0)).hasValue(4.0);
   }
 }
