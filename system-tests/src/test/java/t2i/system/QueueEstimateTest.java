@@ -1,6 +1,7 @@
 package t2i.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.grpc.ManagedChannel;
 import java.nio.charset.StandardCharsets;
@@ -8,11 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -81,34 +82,17 @@ class QueueEstimateTest {
       jobIds.add(stub().submit(request).getJobId());
     }
 
-    Map<String, List<Sighting>> sightings = new HashMap<>();
-    Map<String, Job> ended = new HashMap<>();
-    long until = System.nanoTime() + Duration.ofMinutes(4).toNanos();
-    while (ended.size() < JOBS && System.nanoTime() < until) {
-      for (String jobId : jobIds) {
-        if (ended.containsKey(jobId)) {
-          continue;
-        }
-        long at = System.currentTimeMillis();
-        Job job = stub().getJob(GetJobRequest.newBuilder().setJobId(jobId).build());
-        if (job.getState() == JobState.SUCCEEDED || job.getState() == JobState.FAILED) {
-          ended.put(jobId, job);
-        } else if (job.hasQueuePosition()
-            && job.getQueuePosition().getStage().equals("diffusion-worker")) {
-          QueuePosition position = job.getQueuePosition();
-          sightings
-              .computeIfAbsent(jobId, id -> new ArrayList<>())
-              .add(
-                  new Sighting(
-                      at,
-                      position.getJobsAhead(),
-                      position.hasEstimatedStart()
-                          ? Optional.of(millis(position.getEstimatedStart()))
-                          : Optional.empty()));
-        }
-      }
-      Thread.sleep(POLL.toMillis());
-    }
+    Map<String, List<Sighting>> sightings = new ConcurrentHashMap<>();
+    Map<String, Job> ended = new ConcurrentHashMap<>();
+    await()
+        .atMost(Duration.ofMinutes(4))
+        .pollDelay(Duration.ZERO)
+        .pollInterval(POLL)
+        .until(
+            () -> {
+              readEachJob(jobIds, sightings, ended);
+              return ended.size() == JOBS;
+            });
     assertThat(ended).as("every job ended").hasSize(JOBS);
     assertThat(ended.values()).allMatch(job -> job.getState() == JobState.SUCCEEDED);
 
@@ -162,6 +146,33 @@ class QueueEstimateTest {
     assertThat(medianError)
         .as("the estimate is closer than guessing that the job starts now")
         .isLessThan(medianWait);
+  }
+
+  /** Notes where each job still waiting for the diffusion worker stands, and which have ended. */
+  private static void readEachJob(
+      List<String> jobIds, Map<String, List<Sighting>> sightings, Map<String, Job> ended) {
+    for (String jobId : jobIds) {
+      if (ended.containsKey(jobId)) {
+        continue;
+      }
+      long at = System.currentTimeMillis();
+      Job job = stub().getJob(GetJobRequest.newBuilder().setJobId(jobId).build());
+      if (job.getState() == JobState.SUCCEEDED || job.getState() == JobState.FAILED) {
+        ended.put(jobId, job);
+      } else if (job.hasQueuePosition()
+          && job.getQueuePosition().getStage().equals("diffusion-worker")) {
+        QueuePosition position = job.getQueuePosition();
+        sightings
+            .computeIfAbsent(jobId, id -> new ArrayList<>())
+            .add(
+                new Sighting(
+                    at,
+                    position.getJobsAhead(),
+                    position.hasEstimatedStart()
+                        ? Optional.of(millis(position.getEstimatedStart()))
+                        : Optional.empty()));
+      }
+    }
   }
 
   private static long percentile(List<Long> values, int percent) {
