@@ -133,12 +133,17 @@ class FaultSuiteTest {
 
   /** Runs the load with the fault striking {@code after} the first job, and checks the outcome. */
   private static Row scenario(String name, Duration after, Fault fault) throws Exception {
-    return scenario(name, JOBS, PER_SECOND, TEMPLATE, after, fault);
+    return scenario(name, JOBS, JOBS, PER_SECOND, TEMPLATE, after, fault);
   }
 
+  /**
+   * Runs at least {@code minJobs} and, while the fault lasts, up to {@code maxJobs}, {@code
+   * perSecond} a second, with the fault striking {@code after} the first job; checks the outcome.
+   */
   private static Row scenario(
       String name,
-      int jobs,
+      int minJobs,
+      int maxJobs,
       double perSecond,
       GenerateRequest template,
       Duration after,
@@ -153,7 +158,9 @@ class FaultSuiteTest {
         JobLoad.run(
             channel,
             prefix,
-            jobs,
+            minJobs,
+            maxJobs,
+            () -> faultOver.get() != 0,
             perSecond,
             template,
             CLIENT_LIMIT,
@@ -229,7 +236,7 @@ class FaultSuiteTest {
     Row row =
         new Row(
             name,
-            jobs,
+            outcomes.size(),
             succeeded,
             failed,
             lost,
@@ -343,13 +350,23 @@ class FaultSuiteTest {
     Row row =
         scenario(
             "a third diffusion-worker joins",
-            // Long enough to outlast the new worker's start on a loaded machine (up to 40 s).
-            500,
+            // The load goes on until the new worker has taken a job: its start alone took from
+            // 20 s to over 50 s on loaded machines, so no fixed number of jobs is sure to outlast
+            // it.
+            300,
+            1200,
             10,
             larger,
             Duration.ofSeconds(1),
             () -> {
               joined[0] = cluster.services().addInstance(Service.DIFFUSION, Map.of());
+              Path log = cluster.logOf(joined[0]);
+              await("the joined worker's first job")
+                  .atMost(Duration.ofMinutes(2))
+                  .pollInterval(Duration.ofMillis(500))
+                  .until(
+                      () ->
+                          Files.readString(log, StandardCharsets.UTF_8).contains("Denoising job"));
             });
     assertNothingLostOrRepeated(row);
     Path log = cluster.logOf(joined[0]);

@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 import t2i.v1.GenerateEvent;
 import t2i.v1.GenerateRequest;
@@ -66,10 +67,29 @@ final class JobLoad {
       Duration limit,
       Runnable atStart)
       throws InterruptedException, ExecutionException {
+    return run(channel, prefix, jobs, jobs, () -> true, perSecond, template, limit, atStart);
+  }
+
+  /**
+   * Starts at least {@code minJobs} clients, {@code perSecond} a second, and goes on starting more
+   * until {@code enough} holds or {@code maxJobs} have started; then waits for all of them. Each
+   * gives up after {@code limit}.
+   */
+  static List<Outcome> run(
+      ManagedChannel channel,
+      String prefix,
+      int minJobs,
+      int maxJobs,
+      BooleanSupplier enough,
+      double perSecond,
+      GenerateRequest template,
+      Duration limit,
+      Runnable atStart)
+      throws InterruptedException, ExecutionException {
     try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
       List<Future<Outcome>> futures = new ArrayList<>();
       long start = System.nanoTime();
-      for (int i = 0; i < jobs; i++) {
+      for (int i = 0; i < maxJobs && (i < minJobs || !enough.getAsBoolean()); i++) {
         long due = start + (long) (i * 1e9 / perSecond);
         long wait = due - System.nanoTime();
         if (wait > 0) {
