@@ -1,6 +1,7 @@
 package t2i.encoder;
 
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import t2i.pipeline.embedding.EmbeddingCache;
@@ -67,10 +68,10 @@ final class EncodeHandler implements JobHandler<TokenizedJob> {
               + "' is not installed on the encoder workers; available: "
               + encoders.keySet());
     }
-    return tracker
-        .advance(spec, JobState.ENCODING)
-        .thenApplyAsync(
-            ignored ->
+    // Recorded, not announced: the next event a watcher hears is the job's denoising.
+    var unused = tracker.record(spec, JobState.ENCODING);
+    return CompletableFuture.supplyAsync(
+            () ->
                 EncodedJob.newBuilder()
                     .setSpec(spec)
                     .setPrompt(embed(encoder, model, job.getPrompt()))

@@ -6,8 +6,6 @@ import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.BitSet;
 import java.util.Optional;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -61,9 +59,6 @@ final class GenerateStream implements JobWatcher {
   private @Nullable QueuePosition lastPosition;
   private volatile @Nullable JobState finishedAs;
   private volatile boolean done;
-
-  /** Images announced but not read yet; bounded by the job's image count. */
-  private final Queue<ImageReady> imagesToRead = new ConcurrentLinkedQueue<>();
 
   private volatile boolean recordToRead;
   private final AtomicInteger readRequests = new AtomicInteger();
@@ -138,10 +133,6 @@ final class GenerateStream implements JobWatcher {
               JobState.DENOISING,
               event.getStepProgress().getStep(),
               event.getStepProgress().getTotalSteps());
-      case IMAGE_READY -> {
-        imagesToRead.add(event.getImageReady());
-        requestReads();
-      }
       case FINISHED -> {
         // Remembered before the record is read: if the record is gone, the job still ended.
         finishedAs = event.getFinished().getState();
@@ -198,10 +189,6 @@ final class GenerateStream implements JobWatcher {
     while (true) {
       if (!done) {
         try {
-          ImageReady ready;
-          while ((ready = imagesToRead.poll()) != null) {
-            image(ready);
-          }
           if (recordToRead) {
             recordToRead = false;
             catchUp(store.find(jobId));

@@ -201,10 +201,10 @@ class GenerateStreamTest {
         .build();
   }
 
-  private JobEvent imageReady(int index) {
+  /** Stores an image as the diffusion worker does: its job's end announces it. */
+  private void storeImage(int index) {
     ImageReady ready = TestStages.imageReady(spec.getJobId(), index);
     store.putImage(spec.getJobId(), ready, TestStages.PNG);
-    return JobEvent.newBuilder().setJobId(spec.getJobId()).setImageReady(ready).build();
   }
 
   private JobEvent finished(JobState state, String reason) {
@@ -289,8 +289,8 @@ class GenerateStreamTest {
     for (int s = 1; s <= 50; s++) {
       stream.onEvent(step(s, 50));
     }
-    stream.onEvent(imageReady(0));
-    stream.onEvent(imageReady(1));
+    storeImage(0);
+    storeImage(1);
     stream.onEvent(finished(JobState.SUCCEEDED, ""));
     reads.runAll();
     calls.getFirst().request(100);
@@ -313,7 +313,8 @@ class GenerateStreamTest {
     stream.accepted(accepted());
     reader.next();
 
-    stream.onEvent(imageReady(0));
+    storeImage(0);
+    stream.onEvent(finished(JobState.SUCCEEDED, ""));
     stream.reconcile();
     assertThat(reader.events.poll(200, TimeUnit.MILLISECONDS))
         .as("the image waits for a read off the event thread")

@@ -48,7 +48,7 @@ final class TestStages implements AutoCloseable {
   }
 
   void image(String jobId, int index) {
-    tracker.image(jobId, imageReady(jobId, index), PNG).join();
+    store.putImage(jobId, imageReady(jobId, index), PNG);
   }
 
   void finish(String jobId, JobState state, String reason) {

@@ -2,9 +2,7 @@ package t2i.tokenizer;
 
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import t2i.clip.prompt.PromptChunk;
 import t2i.clip.prompt.PromptTokenizer;
 import t2i.pipeline.failure.JobFailure;
@@ -72,12 +70,10 @@ final class TokenizeHandler implements JobHandler<JobSubmitted> {
             .setPrompt(toMessage(tokenizer.padTo(prompt, windows)))
             .setNegativePrompt(toMessage(tokenizer.padTo(negative, windows)))
             .build();
-    // The state event and the output are independent: send both at once. The result is where the
-    // job now waits (see JobHandler).
-    CompletableFuture<RecordMetadata> sent =
-        publisher.send(outputTopic, spec.getJobId(), tokenized);
-    return CompletableFuture.allOf(tracker.advance(spec, JobState.TOKENIZING), sent)
-        .thenCompose(done -> sent);
+    // Recorded, not announced: the job is in the encoders' queue within a millisecond. The result
+    // is where the job now waits (see JobHandler).
+    var unused = tracker.record(spec, JobState.TOKENIZING);
+    return publisher.send(outputTopic, spec.getJobId(), tokenized);
   }
 
   static PromptTokens toMessage(List<PromptChunk> chunks) {

@@ -49,6 +49,16 @@ public interface KafkaSettings {
   @DurationMin(seconds = 1, message = "must be at least 1 second, was ${validatedValue}")
   Duration sessionTimeout();
 
+  /**
+   * The least time between two offset commits of a stage's consumer. Each commit is a write to the
+   * broker's offsets log; committing at most this often turns one write per record into one per
+   * interval under load. After a crash, at most this much more finished work is delivered again,
+   * and the stage's gate skips it. Zero commits after every poll that finished a record.
+   */
+  @WithDefault("PT0.2S")
+  @DurationMin(millis = 0, message = "must not be negative, was ${validatedValue}")
+  Duration commitInterval();
+
   /** Topic names. */
   TopicNames topics();
 }

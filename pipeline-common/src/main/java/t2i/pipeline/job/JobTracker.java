@@ -13,7 +13,6 @@ import org.jspecify.annotations.Nullable;
 import t2i.pipeline.kafka.Publisher;
 import t2i.pipeline.telemetry.Buckets;
 import t2i.pipeline.telemetry.Telemetry;
-import t2i.pipeline.v1.ImageReady;
 import t2i.pipeline.v1.JobEvent;
 import t2i.pipeline.v1.JobFinished;
 import t2i.pipeline.v1.JobSpec;
@@ -25,7 +24,8 @@ import t2i.v1.JobState;
  * Records what happens to a job and tells whoever is watching: each method first writes the job's
  * record in Redis (the state of record), then publishes a {@code JobEvent} keyed by the job id. The
  * returned future completes when the event is acknowledged. A Redis failure is thrown at once; a
- * Kafka failure fails the future.
+ * Kafka failure fails the future. Images are stored in the job store and announced by the job's
+ * end, which carries readers to the record.
  *
  * <p>The methods that take the job's {@link JobSpec} recreate a record that Redis lost. A state
  * change that the store rejects (the job already moved on, or finished) publishes nothing, except
@@ -86,6 +86,17 @@ public final class JobTracker {
     return announceState(spec.getJobId(), state, store.advance(spec, state));
   }
 
+  /**
+   * Moves the job to a later non-terminal state, recreating a lost record, and announces nothing:
+   * for the states a job passes through in milliseconds on its way to the next queue (tokenizing,
+   * encoding). Each announcement is a record that every gateway and the notifier read; the state is
+   * in the job's record (its transitions, GetJob) and a watching stream finds it when it
+   * reconciles.
+   */
+  public JobStore.Change record(JobSpec spec, JobState state) {
+    return store.advance(spec, state);
+  }
+
   /** Moves the job to a later non-terminal state; a job without a record is left alone. */
   public CompletableFuture<JobStore.Change> advance(String jobId, JobState state) {
     return announceState(jobId, state, store.advance(jobId, state));
@@ -107,20 +118,6 @@ public final class JobTracker {
         event(jobId)
             .setStepProgress(StepProgress.newBuilder().setStep(step).setTotalSteps(totalSteps))
             .build());
-  }
-
-  /** Stores an image and announces it, recreating a lost record. */
-  public CompletableFuture<?> image(JobSpec spec, ImageReady image, byte[] png) {
-    store.putImage(spec, image, png);
-    return publish(event(spec.getJobId()).setImageReady(image).build());
-  }
-
-  /** Stores an image of a job that has a record, and announces it. */
-  public CompletableFuture<?> image(String jobId, ImageReady image, byte[] png) {
-    if (!store.putImage(jobId, image, png)) {
-      return CompletableFuture.completedFuture(null);
-    }
-    return publish(event(jobId).setImageReady(image).build());
   }
 
   /** Ends the job, recreating a lost record; returns STALE if it had already ended. */

@@ -88,6 +88,7 @@ final class JobLoop<T> implements Runnable {
   private final Duration maxBackoff;
   private final Duration pollTimeout;
   private final Duration shutdownGrace;
+  private final long commitIntervalNanos;
   private final LongSupplier nanoTime;
   private final InstantSource clock;
   private final Consumer<Throwable> onFatal;
@@ -98,6 +99,8 @@ final class JobLoop<T> implements Runnable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean running = new AtomicBoolean();
   private final Map<TopicPartition, ArrayDeque<InFlight<T>>> inFlight = new HashMap<>();
+  // Offsets after finished records, not committed yet; one entry per partition.
+  private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
   private int inFlightCount;
   private boolean paused;
   private volatile boolean waitingForInfrastructure;
@@ -129,6 +132,7 @@ final class JobLoop<T> implements Runnable {
     this.maxBackoff = b.maxBackoff;
     this.pollTimeout = b.pollTimeout;
     this.shutdownGrace = b.shutdownGrace;
+    this.commitIntervalNanos = b.commitInterval.toNanos();
     this.nanoTime = b.nanoTime;
     this.clock = b.clock;
     this.onFatal = b.onFatal;
@@ -152,6 +156,7 @@ final class JobLoop<T> implements Runnable {
     boolean fatal = false;
     try {
       consumer.subscribe(List.of(topic), new Rebalance());
+      long lastCommit = nanoTime.getAsLong() - commitIntervalNanos;
       while (!closed.get()) {
         ConsumerRecords<String, byte[]> records = consumer.poll(pollTimeout);
         metrics.polled();
@@ -160,7 +165,12 @@ final class JobLoop<T> implements Runnable {
           start(record);
         }
         settle();
-        commitCompleted(false);
+        releaseCompleted(inFlight.keySet());
+        long now = nanoTime.getAsLong();
+        // Each commit is a write to the group's offsets log: at most one per interval.
+        if (now - lastCommit >= commitIntervalNanos && commit(uncommitted.keySet(), false)) {
+          lastCommit = now;
+        }
         applyBackpressure();
         reportGauges();
       }
@@ -538,11 +548,20 @@ final class JobLoop<T> implements Runnable {
     return Math.min(doubled < 0 ? Long.MAX_VALUE : doubled, maxBackoff.toNanos());
   }
 
-  /** Commits, per partition, the offset after the longest prefix of finished records. */
-  private void commitCompleted(boolean sync) {
-    Map<TopicPartition, OffsetAndMetadata> offsets = collectCompleted(inFlight.keySet());
+  /**
+   * Commits what {@link #releaseCompleted} noted for these partitions; returns whether there was
+   * anything to commit.
+   */
+  private boolean commit(Collection<TopicPartition> partitions, boolean sync) {
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    for (TopicPartition tp : List.copyOf(partitions)) {
+      OffsetAndMetadata offset = uncommitted.remove(tp);
+      if (offset != null) {
+        offsets.put(tp, offset);
+      }
+    }
     if (offsets.isEmpty()) {
-      return;
+      return false;
     }
     if (sync) {
       consumer.commitSync(offsets);
@@ -556,11 +575,14 @@ final class JobLoop<T> implements Runnable {
             }
           });
     }
+    return true;
   }
 
-  private Map<TopicPartition, OffsetAndMetadata> collectCompleted(
-      Collection<TopicPartition> partitions) {
-    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+  /**
+   * Per partition, takes the longest prefix of finished records out of flight and notes the offset
+   * after it for the next commit.
+   */
+  private void releaseCompleted(Collection<TopicPartition> partitions) {
     for (TopicPartition tp : partitions) {
       ArrayDeque<InFlight<T>> queue = inFlight.get(tp);
       if (queue == null) {
@@ -572,10 +594,9 @@ final class JobLoop<T> implements Runnable {
         inFlightCount--;
       }
       if (next >= 0) {
-        offsets.put(tp, new OffsetAndMetadata(next));
+        uncommitted.put(tp, new OffsetAndMetadata(next));
       }
     }
-    return offsets;
   }
 
   private void applyBackpressure() {
@@ -603,9 +624,9 @@ final class JobLoop<T> implements Runnable {
           // close() may have raced with the last poll; keep draining.
         }
         settle();
-        commitCompleted(false);
+        releaseCompleted(inFlight.keySet());
       }
-      commitCompleted(true);
+      commit(uncommitted.keySet(), true);
       if (inFlightCount > 0) {
         LOG.warnf(
             "[%s] stopping with %d records unfinished; they will be redelivered",
@@ -659,10 +680,8 @@ final class JobLoop<T> implements Runnable {
         return;
       }
       try {
-        Map<TopicPartition, OffsetAndMetadata> offsets = collectCompleted(partitions);
-        if (!offsets.isEmpty()) {
-          consumer.commitSync(offsets);
-        }
+        releaseCompleted(partitions);
+        commit(partitions, true);
       } catch (KafkaException e) {
         LOG.warnf(e, "[%s] commit on revoke failed; records may be redelivered", name);
       }
@@ -689,6 +708,8 @@ final class JobLoop<T> implements Runnable {
       int stopped = 0;
       for (TopicPartition tp : partitions) {
         metrics.forgetLag(tp, name);
+        // Not ours to commit any more.
+        uncommitted.remove(tp);
         ArrayDeque<InFlight<T>> queue = inFlight.remove(tp);
         if (queue != null) {
           inFlightCount -= queue.size();
@@ -782,6 +803,7 @@ final class JobLoop<T> implements Runnable {
     private Duration maxBackoff = Duration.ofSeconds(5);
     private Duration pollTimeout = Duration.ofMillis(100);
     private Duration shutdownGrace = Duration.ofSeconds(10);
+    private Duration commitInterval = Duration.ZERO;
     private LongSupplier nanoTime = System::nanoTime;
     private InstantSource clock = InstantSource.system();
     private Consumer<Throwable> onFatal = e -> {};
@@ -861,6 +883,17 @@ final class JobLoop<T> implements Runnable {
 
     public Builder<T> shutdownGrace(Duration shutdownGrace) {
       this.shutdownGrace = shutdownGrace;
+      return this;
+    }
+
+    /**
+     * The least time between two commits while the loop runs (zero: after every poll that finished
+     * something). A longer interval means fewer writes to the broker and, after a crash, at most
+     * that much more finished work redelivered (which the stage's gate skips). Revocation and
+     * shutdown commit at once regardless.
+     */
+    public Builder<T> commitInterval(Duration commitInterval) {
+      this.commitInterval = commitInterval;
       return this;
     }
 

@@ -254,6 +254,7 @@ public final class StageLoops implements AutoCloseable {
                 .failureSink(outcomes)
                 .deadline(deadline)
                 .maxInFlight(maxInFlight, maxPollRecords)
+                .commitInterval(kafka.commitInterval())
                 .clocks(System::nanoTime, connections.clock())
                 .onFatal(onFatal)
                 .telemetry(metrics, traces)
