@@ -10,7 +10,7 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import java.util.Collection;
 import java.util.concurrent.TimeUnit;
-import t2i.pipeline.config.EngineName;
+import t2i.diffusion.engine.EngineSettings;
 import t2i.pipeline.telemetry.Buckets;
 import t2i.pipeline.telemetry.JobTraces;
 import t2i.pipeline.telemetry.Telemetry;
@@ -39,10 +39,10 @@ final class DiffusionMetrics {
   private final Timer png;
   private final JobTraces traces;
 
-  DiffusionMetrics(MeterRegistry registry, EngineName engine, JobTraces traces) {
+  DiffusionMetrics(MeterRegistry registry, EngineSettings engine, JobTraces traces) {
     this.registry = registry;
     this.traces = traces;
-    this.tags = Tags.of("engine", engine.name(), "device", deviceOf(engine));
+    this.tags = Tags.of("engine", engine.engine().name(), "device", engine.deviceTag());
     unet =
         Buckets.latency("t2i.diffusion.unet.latency", "Time of one UNet call")
             .tags(tags)
@@ -83,12 +83,7 @@ final class DiffusionMetrics {
 
   /** Meters that record nothing: for tests. */
   static DiffusionMetrics none() {
-    return new DiffusionMetrics(
-        Telemetry.none().meters(), EngineName.OnnxRuntime, JobTraces.none());
-  }
-
-  private static String deviceOf(EngineName engine) {
-    return engine == EngineName.TensorRT ? "cuda:0" : "cpu";
+    return new DiffusionMetrics(Telemetry.none().meters(), EngineSettings.cpu(), JobTraces.none());
   }
 
   /** Reports the depth of the queue of jobs waiting for the VAE decoder. */

@@ -22,6 +22,8 @@ import org.eclipse.microprofile.health.Liveness;
 import org.eclipse.microprofile.health.Readiness;
 import org.jboss.logging.Logger;
 import t2i.diffusion.engine.EngineSettings;
+import t2i.pipeline.config.EngineConfig;
+import t2i.pipeline.engine.GpuPreflight;
 import t2i.pipeline.job.JobStates;
 import t2i.pipeline.job.JobStore;
 import t2i.pipeline.model.ModelDirectory;
@@ -74,11 +76,10 @@ public class DiffusionWorker {
 
   private AutoCloseable loadModels() throws Exception {
     InferenceDefaults.apply();
-    EngineSettings engineSettings =
-        new EngineSettings(
-            config.engine().name(),
-            config.engine().intraOpThreads(),
-            config.engine().allowSpinning());
+    EngineSettings engineSettings = engineSettings();
+    if (engineSettings.isOnnxRuntime()) {
+      GpuPreflight.check(engineSettings.ort(), GpuPreflight.Machine.thisOne());
+    }
     ModelRegistry registry =
         ModelRegistry.scan(config.models().dir(), config.models().defaultModel());
     AutoCloseable closeAll = () -> models.values().forEach(DiffusionModel::close);
@@ -90,8 +91,12 @@ public class DiffusionWorker {
       closeAll.close();
       throw e;
     }
-    LOG.infof("Loaded diffusion models %s on %s", models.keySet(), engineSettings.engine());
+    LOG.infof("Loaded diffusion models %s on %s", models.keySet(), engineSettings.describe());
     return closeAll;
+  }
+
+  private EngineSettings engineSettings() {
+    return new EngineSettings(config.engine().name(), EngineConfig.ortSettings(config.engine()));
   }
 
   private StageLoops assemble(StageConnections connections, WorkerLifecycle.Parts parts) {
@@ -101,7 +106,7 @@ public class DiffusionWorker {
     // Everything the consumers may have in flight fits in the queues.
     int inFlight = settings.consumers() * settings.maxInFlight();
     DiffusionMetrics metrics =
-        new DiffusionMetrics(telemetry.meters(), config.engine().name(), connections.traces());
+        new DiffusionMetrics(telemetry.meters(), engineSettings(), connections.traces());
     DenoisingEngine engine =
         parts.own(
             new DenoisingEngine(

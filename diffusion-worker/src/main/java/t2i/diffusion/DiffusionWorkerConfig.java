@@ -5,7 +5,7 @@ import io.smallrye.config.WithDefault;
 import jakarta.validation.constraints.Min;
 import java.time.Duration;
 import org.hibernate.validator.constraints.time.DurationMin;
-import t2i.pipeline.config.EngineName;
+import t2i.pipeline.config.EngineConfig;
 import t2i.pipeline.config.KafkaSettings;
 import t2i.pipeline.config.ModelSettings;
 import t2i.pipeline.config.RedisSettings;
@@ -22,7 +22,7 @@ public interface DiffusionWorkerConfig {
 
   Diffusion diffusion();
 
-  Engine engine();
+  EngineConfig engine();
 
   interface Diffusion {
     /** Kafka consumers (threads) in this process. */
@@ -73,24 +73,5 @@ public interface DiffusionWorkerConfig {
     @WithDefault("PT0.25S")
     @DurationMin(millis = 0, message = "must not be negative, was ${validatedValue}")
     Duration progressInterval();
-  }
-
-  /** Which inference engine runs the ONNX models. */
-  interface Engine {
-    /** {@code OnnxRuntime} (CPU) or {@code TensorRT} (NVIDIA GPU). */
-    @WithDefault("OnnxRuntime")
-    EngineName name();
-
-    /** ONNX Runtime intra-op threads per model; 0 means one per available core. */
-    @WithDefault("0")
-    @Min(0)
-    int intraOpThreads();
-
-    /**
-     * Whether idle ONNX Runtime threads spin waiting for the next call. Spinning shaves latency off
-     * each call but takes the cores from the worker's own threads in between.
-     */
-    @WithDefault("false")
-    boolean allowSpinning();
   }
 }

@@ -20,6 +20,10 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.Liveness;
 import org.eclipse.microprofile.health.Readiness;
 import org.jboss.logging.Logger;
+import t2i.pipeline.config.EngineConfig;
+import t2i.pipeline.config.EngineName;
+import t2i.pipeline.engine.GpuPreflight;
+import t2i.pipeline.engine.OrtEngineSettings;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.model.ModelRegistry;
 import t2i.pipeline.stage.InferenceDefaults;
@@ -92,6 +96,10 @@ public class EncoderWorker {
 
   private AutoCloseable loadEncoders() throws Exception {
     InferenceDefaults.apply();
+    OrtEngineSettings ort = EngineConfig.ortSettings(config.engine());
+    if (config.engine().name() == EngineName.OnnxRuntime) {
+      GpuPreflight.check(ort, GpuPreflight.Machine.thisOne());
+    }
     ModelRegistry models =
         ModelRegistry.scan(config.models().dir(), config.models().defaultModel());
     AutoCloseable closeAll = () -> encoders.values().forEach(TextEncoder::close);
@@ -99,17 +107,18 @@ public class EncoderWorker {
       for (ModelDirectory model : models.all()) {
         encoders.put(
             model.name(),
-            TextEncoder.load(
-                model,
-                config.engine().name(),
-                config.engine().intraOpThreads(),
-                config.encoder().threads()));
+            TextEncoder.load(model, config.engine().name(), ort, config.encoder().threads()));
       }
     } catch (Exception | Error e) {
       closeAll.close();
       throw e;
     }
-    LOG.infof("Loaded text encoders of %s on %s", encoders.keySet(), config.engine().name());
+    LOG.infof(
+        "Loaded text encoders of %s on %s",
+        encoders.keySet(),
+        config.engine().name() == EngineName.OnnxRuntime
+            ? "OnnxRuntime on " + ort.describe()
+            : config.engine().name());
     return closeAll;
   }
 

@@ -3,7 +3,7 @@ package t2i.encoder;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import jakarta.validation.constraints.Min;
-import t2i.pipeline.config.EngineName;
+import t2i.pipeline.config.EngineConfig;
 import t2i.pipeline.config.KafkaSettings;
 import t2i.pipeline.config.ModelSettings;
 import t2i.pipeline.config.RedisSettings;
@@ -20,7 +20,7 @@ public interface EncoderWorkerConfig {
 
   Encoder encoder();
 
-  Engine engine();
+  EngineConfig engine();
 
   interface Encoder {
     /** Kafka consumers (threads) in this process. */
@@ -37,17 +37,5 @@ public interface EncoderWorkerConfig {
     @WithDefault("1")
     @Min(1)
     int threads();
-  }
-
-  /** Which inference engine runs the ONNX models. */
-  interface Engine {
-    /** {@code OnnxRuntime} (CPU) or {@code TensorRT} (NVIDIA GPU). */
-    @WithDefault("OnnxRuntime")
-    EngineName name();
-
-    /** ONNX Runtime intra-op threads per predictor; 0 means one per available core. */
-    @WithDefault("0")
-    @Min(0)
-    int intraOpThreads();
   }
 }

@@ -26,6 +26,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import t2i.pipeline.config.EngineName;
+import t2i.pipeline.engine.OrtEngineSettings;
+import t2i.pipeline.engine.OrtSessions;
 import t2i.pipeline.model.ModelDirectory;
 import t2i.pipeline.model.OnnxSignature;
 import t2i.pipeline.model.OnnxSignature.ElementType;
@@ -73,9 +75,10 @@ final class TextEncoder implements AutoCloseable {
     this.engineOptions = engineOptions;
   }
 
-  static TextEncoder load(ModelDirectory dir, EngineName engine, int intraOpThreads, int predictors)
+  static TextEncoder load(
+      ModelDirectory dir, EngineName engine, OrtEngineSettings ort, int predictors)
       throws IOException {
-    return load(dir.textEncoder(), dir.name(), engine, intraOpThreads, predictors);
+    return load(dir.textEncoder(), dir.name(), engine, ort, predictors);
   }
 
   /**
@@ -87,6 +90,18 @@ final class TextEncoder implements AutoCloseable {
    */
   static TextEncoder load(
       Path onnxFile, String modelName, EngineName engine, int intraOpThreads, int predictors)
+      throws IOException {
+    return load(
+        onnxFile, modelName, engine, OrtEngineSettings.cpu(intraOpThreads, false), predictors);
+  }
+
+  /**
+   * Loads one text encoder file.
+   *
+   * @param ort where ONNX Runtime runs it, for the OnnxRuntime engine
+   */
+  static TextEncoder load(
+      Path onnxFile, String modelName, EngineName engine, OrtEngineSettings ort, int predictors)
       throws IOException {
     OnnxSignature signature = OnnxSignature.read(onnxFile);
     TensorSpec ids = signature.requireInput(INPUT_IDS, onnxFile);
@@ -115,12 +130,7 @@ final class TextEncoder implements AutoCloseable {
       Map<String, Object> options = new HashMap<>();
       Path file = onnxFile;
       if (onnxRuntime) {
-        session = new SessionOptions();
-        if (intraOpThreads > 0) {
-          session.setIntraOpNumThreads(intraOpThreads);
-        }
-        // Idle threads spinning between calls would take the cores from other work.
-        session.addConfigEntry("session.intra_op.allow_spinning", "0");
+        session = OrtSessions.options(ort, modelName + "-text-encoder");
         options.put("sessionOptions", session);
       } else if (Files.isRegularFile(onnxFile.resolveSibling("model.trt"))) {
         // A TensorRT engine serialized for this GPU loads in seconds instead of being rebuilt.
@@ -134,7 +144,11 @@ final class TextEncoder implements AutoCloseable {
       TextEncoder encoder = new TextEncoder(model, pool, ids.type(), ids.fixedBatchSize(), session);
       encoder.hiddenSize = encoder.warmUp();
       return encoder;
-    } catch (MalformedModelException | TranslateException | OrtException | RuntimeException e) {
+    } catch (MalformedModelException
+        | TranslateException
+        | OrtException
+        | IOException
+        | RuntimeException e) {
       model.close();
       if (session != null) {
         session.close();

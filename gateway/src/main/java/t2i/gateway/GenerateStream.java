@@ -56,6 +56,7 @@ final class GenerateStream implements JobWatcher {
   private boolean completionQueued;
   private @Nullable Status failure;
   private int lastStep;
+  private @Nullable JobState lastState;
   private @Nullable QueuePosition lastPosition;
   private volatile @Nullable JobState finishedAs;
   private volatile boolean done;
@@ -231,7 +232,13 @@ final class GenerateStream implements JobWatcher {
       progress(JobState.DENOISING, view.step(), view.totalSteps());
     }
     if (!view.isTerminal()) {
-      views.queuePosition(view).ifPresent(position -> queued(view.state(), position));
+      Optional<QueuePosition> position = views.queuePosition(view);
+      if (position.isPresent()) {
+        queued(view.state(), position.get());
+      } else if (view.state() != lastState()) {
+        // A state no event announces (tokenizing, encoding) shows when reconciliation finds it.
+        progress(view.state(), 0, 0);
+      }
       return;
     }
     if (view.state() != JobState.SUCCEEDED) {
@@ -256,6 +263,12 @@ final class GenerateStream implements JobWatcher {
   private int lastStep() {
     synchronized (lock) {
       return lastStep;
+    }
+  }
+
+  private @Nullable JobState lastState() {
+    synchronized (lock) {
+      return lastState;
     }
   }
 
@@ -289,6 +302,7 @@ final class GenerateStream implements JobWatcher {
       if (completionQueued || failure != null) {
         return;
       }
+      lastState = progress.getState();
       GenerateEvent event = GenerateEvent.newBuilder().setProgress(progress).build();
       if (lastQueuedIsProgress) {
         queue.pollLast();

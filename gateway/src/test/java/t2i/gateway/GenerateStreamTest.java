@@ -263,6 +263,28 @@ class GenerateStreamTest {
   }
 
   @Test
+  void aStateThatNoEventAnnounces_showsWhenReconciliationFindsIt_once() throws Exception {
+    positions.set(place -> Optional.empty());
+    Reader reader = open(10);
+    GenerateStream stream = serverSide();
+    stream.accepted(accepted());
+    assertThat(reader.next().hasAccepted()).isTrue();
+
+    // The encoder records ENCODING without an event.
+    store.advance(spec.getJobId(), JobState.TOKENIZING);
+    store.advance(spec.getJobId(), JobState.ENCODING);
+    stream.reconcile();
+    reads.runAll();
+    assertThat(reader.next().getProgress().getState()).isEqualTo(JobState.ENCODING);
+
+    stream.reconcile();
+    reads.runAll();
+    assertThat(reader.events.poll(200, TimeUnit.MILLISECONDS))
+        .as("no second event for the same state")
+        .isNull();
+  }
+
+  @Test
   void acceptedIsTheFirstEvent_evenWhenProgressArrivedBeforeIt() throws Exception {
     Reader reader = open(10);
     GenerateStream stream = serverSide();

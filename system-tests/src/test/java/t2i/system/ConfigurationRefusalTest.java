@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 import t2i.launcher.Service;
 import t2i.launcher.ServiceProcess;
 
@@ -59,6 +60,41 @@ class ConfigurationRefusalTest {
       } else {
         assertThat(log).doesNotContain(value);
       }
+    }
+  }
+
+  /**
+   * A worker set to run its models on a GPU that this build cannot drive refuses to start and says
+   * what to change, instead of running on the CPU.
+   */
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(
+      value = Service.class,
+      names = {"ENCODER", "DIFFUSION"})
+  void aWorkerSetToAGpu_withTheCpuBuild_refusesToStart_namingTheGpuBuild(Service service)
+      throws Exception {
+    String name = service.module() + "-cuda";
+    try (ServiceProcess process =
+        ServiceProcess.start(
+            service,
+            name,
+            HOME,
+            LOGS,
+            Map.of("t2i.engine.execution-provider", "CUDA"),
+            List.of(),
+            List.of())) {
+      await()
+          .atMost(START_LIMIT)
+          .pollInterval(Duration.ofMillis(200))
+          .untilAsserted(
+              () ->
+                  assertThat(process.isAlive())
+                      .as("still running:\n%s", process.logTail(50))
+                      .isFalse());
+      assertThat(process.logTail(200))
+          .contains("t2i.engine.execution-provider=CUDA")
+          .contains("onnxruntime_gpu")
+          .doesNotContain(") started in ");
     }
   }
 }

@@ -59,12 +59,17 @@ class LayeringTest {
   private static final List<String> SHARED_LIBRARY_API =
       List.of(
           "t2i.pipeline.callback.CallbackRules",
+          "t2i.pipeline.config.EngineConfig",
           "t2i.pipeline.config.EngineName",
           "t2i.pipeline.config.KafkaSettings",
           "t2i.pipeline.config.ModelSettings",
           "t2i.pipeline.config.RedisSettings",
           "t2i.pipeline.config.TopicNames",
           "t2i.pipeline.embedding.EmbeddingCache",
+          "t2i.pipeline.engine.ExecutionProvider",
+          "t2i.pipeline.engine.GpuPreflight",
+          "t2i.pipeline.engine.OrtEngineSettings",
+          "t2i.pipeline.engine.OrtSessions",
           "t2i.pipeline.failure.FailureKind",
           "t2i.pipeline.failure.Failures",
           "t2i.pipeline.failure.InfrastructureUnavailable",

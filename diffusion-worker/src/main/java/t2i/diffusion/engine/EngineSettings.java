@@ -2,40 +2,57 @@ package t2i.diffusion.engine;
 
 import ai.djl.Device;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession.SessionOptions;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import t2i.pipeline.config.EngineName;
+import t2i.pipeline.engine.OrtEngineSettings;
+import t2i.pipeline.engine.OrtSessions;
 
 /**
  * Which DJL engine runs the ONNX models and how.
  *
  * @param engine the inference engine
- * @param intraOpThreads ONNX Runtime threads per call; 0 lets it use every core
- * @param allowSpinning whether idle ONNX Runtime threads spin waiting for work; spinning threads
- *     compete with the worker's own threads for the cores between calls
+ * @param ort how ONNX Runtime runs them (execution provider, device, threads); for the OnnxRuntime
+ *     engine only
  */
-public record EngineSettings(EngineName engine, int intraOpThreads, boolean allowSpinning) {
+public record EngineSettings(EngineName engine, OrtEngineSettings ort) {
 
-  public EngineSettings {
-    if (intraOpThreads < 0) {
-      throw new IllegalArgumentException("intraOpThreads must be >= 0, was " + intraOpThreads);
-    }
+  /** ONNX Runtime on CPU, or DJL's TensorRT engine, with these CPU threads. */
+  public EngineSettings(EngineName engine, int intraOpThreads, boolean allowSpinning) {
+    this(engine, OrtEngineSettings.cpu(intraOpThreads, allowSpinning));
   }
 
   /** ONNX Runtime on CPU with all cores and no spinning. */
   public static EngineSettings cpu() {
-    return new EngineSettings(EngineName.OnnxRuntime, 0, false);
+    return new EngineSettings(EngineName.OnnxRuntime, OrtEngineSettings.cpu());
   }
 
-  boolean isOnnxRuntime() {
+  public boolean isOnnxRuntime() {
     return engine == EngineName.OnnxRuntime;
   }
 
+  /**
+   * The device DJL places the engine's arrays on. ONNX Runtime's execution provider, not DJL's
+   * device, decides where its models run, so its arrays stay on the host.
+   */
   Device device() {
     return isOnnxRuntime() ? Device.cpu() : Device.gpu();
+  }
+
+  /** Where the models run, as the metrics name it: {@code cpu} or {@code cuda:ID}. */
+  public String deviceTag() {
+    if (!isOnnxRuntime()) {
+      return "cuda:0";
+    }
+    return ort.provider().usesGpu() ? "cuda:" + ort.deviceId() : "cpu";
+  }
+
+  /** For logs: the engine and, for ONNX Runtime, where it runs. */
+  public String describe() {
+    return isOnnxRuntime() ? engine + " on " + ort.describe() : engine.name();
   }
 
   /**
@@ -56,16 +73,13 @@ public record EngineSettings(EngineName engine, int intraOpThreads, boolean allo
   /**
    * The engine options for one model; for ONNX Runtime they include a {@code SessionOptions} the
    * caller must close after the model.
+   *
+   * @param modelName names the model's TensorRT engine cache
    */
-  Map<String, Object> options() throws OrtException {
+  Map<String, Object> options(String modelName) throws OrtException, IOException {
     Map<String, Object> options = new HashMap<>();
     if (isOnnxRuntime()) {
-      SessionOptions session = new SessionOptions();
-      if (intraOpThreads > 0) {
-        session.setIntraOpNumThreads(intraOpThreads);
-      }
-      session.addConfigEntry("session.intra_op.allow_spinning", allowSpinning ? "1" : "0");
-      options.put("sessionOptions", session);
+      options.put("sessionOptions", OrtSessions.options(ort, modelName));
     }
     return options;
   }

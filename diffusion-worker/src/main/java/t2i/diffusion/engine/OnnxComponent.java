@@ -47,7 +47,7 @@ final class OnnxComponent implements AutoCloseable {
     OnnxSignature signature = OnnxSignature.read(file);
     Map<String, Object> options;
     try {
-      options = engine.options();
+      options = engine.options(name);
     } catch (OrtException e) {
       throw new IOException("Cannot configure ONNX Runtime for " + file + ": " + e, e);
     }
