@@ -78,7 +78,7 @@ public class DiffusionWorker {
     InferenceDefaults.apply();
     EngineSettings engineSettings = engineSettings();
     if (engineSettings.isOnnxRuntime()) {
-      GpuPreflight.check(engineSettings.ort(), GpuPreflight.Machine.thisOne());
+      GpuPreflight.checkThisMachine(engineSettings.ort());
     }
     ModelRegistry registry =
         ModelRegistry.scan(config.models().dir(), config.models().defaultModel());

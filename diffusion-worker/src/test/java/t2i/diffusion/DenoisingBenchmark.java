@@ -83,7 +83,7 @@ public final class DenoisingBenchmark {
     }
   }
 
-  private static FloatTensor embedding(int hidden, long seed) {
+  static FloatTensor embedding(int hidden, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
     float[] data = new float[77 * hidden];
     for (int i = 0; i < data.length; i++) {
@@ -92,7 +92,7 @@ public final class DenoisingBenchmark {
     return new FloatTensor(new int[] {77, hidden}, data);
   }
 
-  private static DenoisingRequest request(
+  static DenoisingRequest request(
       DiffusionModel model, int hidden, int size, int steps, long seed) {
     GenerateRequest request =
         GenerateRequest.newBuilder()
@@ -115,7 +115,7 @@ public final class DenoisingBenchmark {
         DenoisingRequest.StepListener.NONE);
   }
 
-  private static DenoisingEngine engine(DiffusionModel model, int maxRows, boolean continuous) {
+  static DenoisingEngine engine(DiffusionModel model, int maxRows, boolean continuous) {
     return new DenoisingEngine(
         Map.of(model.directory().name(), model),
         new DenoisingEngine.Settings(

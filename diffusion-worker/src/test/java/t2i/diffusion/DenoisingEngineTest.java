@@ -26,6 +26,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import t2i.diffusion.engine.EngineSettings;
 import t2i.diffusion.engine.Unet;
+import t2i.pipeline.engine.GpuPreflight;
 import t2i.pipeline.failure.InfrastructureUnavailable;
 import t2i.pipeline.failure.StageFatalError;
 import t2i.pipeline.model.ModelDirectory;
@@ -35,10 +36,13 @@ import t2i.v1.GenerateRequest;
 import t2i.v1.JobState;
 import t2i.v1.Scheduler;
 
-/** The batching denoising engine on the tiny random model, with the reference embeddings. */
+/**
+ * The batching denoising engine on the tiny random model, with the reference embeddings; on the
+ * CPU, or on a GPU provider named by {@code t2i.test.execution-provider} (see {@link TestEngines}).
+ */
 class DenoisingEngineTest {
 
-  private static final EngineSettings ENGINE = EngineSettings.cpu();
+  private static final EngineSettings ENGINE = TestEngines.fromSystemProperties();
 
   private static ModelDirectory directory;
   private static DiffusionModel model;
@@ -58,6 +62,7 @@ class DenoisingEngineTest {
   @BeforeAll
   static void load() throws IOException {
     InferenceDefaults.apply();
+    GpuPreflight.checkThisMachine(ENGINE.ort());
     directory = ModelDirectory.open("tiny-random", TinyRandom.dir());
     model = DiffusionModel.load(directory, ENGINE);
     JsonNode reference = TinyRandom.reference();

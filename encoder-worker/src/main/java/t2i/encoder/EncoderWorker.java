@@ -98,7 +98,7 @@ public class EncoderWorker {
     InferenceDefaults.apply();
     OrtEngineSettings ort = EngineConfig.ortSettings(config.engine());
     if (config.engine().name() == EngineName.OnnxRuntime) {
-      GpuPreflight.check(ort, GpuPreflight.Machine.thisOne());
+      GpuPreflight.checkThisMachine(ort);
     }
     ModelRegistry models =
         ModelRegistry.scan(config.models().dir(), config.models().defaultModel());

@@ -164,6 +164,13 @@ public final class GpuPreflight {
 
   private GpuPreflight() {}
 
+  /** {@link #check} on this machine, looked at only when the settings name a GPU. */
+  public static void checkThisMachine(OrtEngineSettings settings) {
+    if (settings.provider().usesGpu()) {
+      check(settings, Machine.thisOne());
+    }
+  }
+
   /**
    * Passes for the CPU provider; for a GPU provider, checks in order the ONNX Runtime build, the
    * driver, the device id and the libraries, and throws at the first that is missing.
