@@ -116,6 +116,10 @@ class ImageConfigurationTest {
         .isNotEqualTo(cpu.get("quarkus.jib.base-jvm-image"))
         .contains("cuda");
     assertThat(gpu.get("quarkus.jib.user")).isEqualTo(cpu.get("quarkus.jib.user"));
+    // The GPU image carries ONNX Runtime's GPU build, never both builds.
+    assertThat(gpu).containsEntry("t2i.onnxruntime.artifact", "onnxruntime_gpu");
+    assertThat(imageProperties(module, "gpu"))
+        .containsEntry("t2i.onnxruntime.artifact", "onnxruntime_gpu");
     assertThat(Files.readString(ROOT.resolve("deploy/images/gpu-base/Containerfile")))
         .contains("USER 185")
         .contains("libnvinfer");

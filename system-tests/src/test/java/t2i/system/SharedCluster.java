@@ -3,6 +3,7 @@ package t2i.system;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -98,6 +99,21 @@ final class SharedCluster implements ParameterResolver {
     }
   }
 
+  /**
+   * The entries, and the workers' GPU provider when {@code -Dt2i.test.execution-provider} names
+   * one: {@code deploy/gpu/check.sh} runs the end-to-end tests so, on the GPU build of the workers.
+   */
+  @SafeVarargs
+  private static Map<String, String> withGpuProvider(Map.Entry<String, String>... entries) {
+    Map<String, String> config = new HashMap<>(Map.ofEntries(entries));
+    String provider = System.getProperty("t2i.test.execution-provider", "");
+    if (!provider.isBlank()) {
+      config.put("t2i.engine.execution-provider", provider);
+      config.put("t2i.engine.device-id", System.getProperty("t2i.test.device-id", "0"));
+    }
+    return config;
+  }
+
   private static LocalCluster startCluster(TraceReceiver receiver) {
     Path home = Path.of(System.getProperty("repo.root"));
     LocalCluster.Options options =
@@ -106,7 +122,7 @@ final class SharedCluster implements ParameterResolver {
             // The tests ask for sizes and step counts any model must take: the tiny one is fastest.
             .withDefaultModel("tiny-random")
             .withExtraConfig(
-                Map.ofEntries(
+                withGpuProvider(
                     Map.entry("quarkus.otel.sdk.disabled", "false"),
                     Map.entry("quarkus.otel.exporter.otlp.endpoint", receiver.endpoint()),
                     // Spans reach the receiver within a fraction of a second.
