@@ -148,6 +148,21 @@ class HelmChartTest {
     assertThat(pod.path("nodeSelector").path("nvidia.com/gpu.present").asText()).isEqualTo("true");
     assertThat(pod.path("tolerations").findValuesAsText("key")).contains("nvidia.com/gpu");
     assertThat(container.path("image").asText()).contains("t2i-diffusion-worker-gpu:");
+    assertThat(RenderedChart.env(container, "T2I_ENGINE_EXECUTION_PROVIDER")).contains("CUDA");
+  }
+
+  @Test
+  void workersOffGpuNodes_runOnTheCpu_andTensorRtWithFp16IsAValue() {
+    RenderedChart chart =
+        RenderedChart.render(
+            Map.of("diffusion.gpu.executionProvider", "TensorRT", "diffusion.gpu.fp16", true));
+    JsonNode diffusion = RenderedChart.container(chart.get("Deployment", "t2i-diffusion"));
+    assertThat(RenderedChart.env(diffusion, "T2I_ENGINE_EXECUTION_PROVIDER")).contains("TensorRT");
+    assertThat(RenderedChart.env(diffusion, "T2I_ENGINE_FP16")).contains("true");
+    JsonNode encoder = RenderedChart.container(chart.get("Deployment", "t2i-encoder"));
+    assertThat(RenderedChart.env(encoder, "T2I_ENGINE_EXECUTION_PROVIDER"))
+        .as("the encoder is off GPU nodes by default")
+        .isEmpty();
   }
 
   @Test
