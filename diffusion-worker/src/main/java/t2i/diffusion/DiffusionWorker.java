@@ -101,6 +101,19 @@ public class DiffusionWorker {
 
   private StageLoops assemble(StageConnections connections, WorkerLifecycle.Parts parts) {
     DiffusionWorkerConfig.Diffusion settings = config.diffusion();
+    engineSettings()
+        .profile()
+        .filter(profile -> settings.maxBatchRows() > 2 * profile.maxBatch())
+        .ifPresent(
+            profile -> {
+              throw new IllegalArgumentException(
+                  "t2i.diffusion.max-batch-rows ("
+                      + settings.maxBatchRows()
+                      + ") is more than TensorRT's engines take: 2 rows (guidance) per image times"
+                      + " t2i.engine.tensorrt.max-batch ("
+                      + profile.maxBatch()
+                      + "); lower the one or raise the other");
+            });
     InstantSource clock = connections.clock();
     JobStore store = connections.store();
     // Everything the consumers may have in flight fits in the queues.

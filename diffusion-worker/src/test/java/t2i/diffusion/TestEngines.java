@@ -6,6 +6,7 @@ import t2i.diffusion.engine.EngineSettings;
 import t2i.pipeline.config.EngineName;
 import t2i.pipeline.engine.ExecutionProvider;
 import t2i.pipeline.engine.OrtEngineSettings;
+import t2i.pipeline.engine.TensorRtProfile;
 
 /**
  * Where the model tests run their models: the CPU, unless {@code
@@ -35,7 +36,8 @@ final class TestEngines {
             provider == ExecutionProvider.TensorRT && Boolean.getBoolean("t2i.test.fp16"),
             Path.of(System.getProperty("java.io.tmpdir"), "t2i-tensorrt-tests"),
             0,
-            false));
+            false,
+            TensorRtProfile.defaults()));
   }
 
   static ExecutionProvider parse(String name) {

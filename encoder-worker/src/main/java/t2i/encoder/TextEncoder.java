@@ -130,7 +130,8 @@ final class TextEncoder implements AutoCloseable {
       Map<String, Object> options = new HashMap<>();
       Path file = onnxFile;
       if (onnxRuntime) {
-        session = OrtSessions.options(ort, modelName + "-text-encoder");
+        // Prompt and negative prompt windows share a call.
+        session = OrtSessions.options(ort, modelName + "-text-encoder", signature, 2);
         options.put("sessionOptions", session);
       } else if (Files.isRegularFile(onnxFile.resolveSibling("model.trt"))) {
         // A TensorRT engine serialized for this GPU loads in seconds instead of being rebuilt.

@@ -103,9 +103,8 @@ final class SharedCluster implements ParameterResolver {
    * The entries, and the workers' GPU provider when {@code -Dt2i.test.execution-provider} names
    * one: {@code deploy/gpu/check.sh} runs the end-to-end tests so, on the GPU build of the workers.
    */
-  @SafeVarargs
-  private static Map<String, String> withGpuProvider(Map.Entry<String, String>... entries) {
-    Map<String, String> config = new HashMap<>(Map.ofEntries(entries));
+  private static Map<String, String> withGpuProvider(Map<String, String> entries) {
+    Map<String, String> config = new HashMap<>(entries);
     String provider = System.getProperty("t2i.test.execution-provider", "");
     if (!provider.isBlank()) {
       config.put("t2i.engine.execution-provider", provider);
@@ -123,20 +122,23 @@ final class SharedCluster implements ParameterResolver {
             .withDefaultModel("tiny-random")
             .withExtraConfig(
                 withGpuProvider(
-                    Map.entry("quarkus.otel.sdk.disabled", "false"),
-                    Map.entry("quarkus.otel.exporter.otlp.endpoint", receiver.endpoint()),
-                    // Spans reach the receiver within a fraction of a second.
-                    Map.entry("quarkus.otel.bsp.schedule.delay", "200ms"),
-                    // Callbacks to the tests' receivers on this machine, retried within a second.
-                    Map.entry("t2i.gateway.callbacks.allowed-schemes", "http"),
-                    Map.entry("t2i.gateway.callbacks.allow-private-addresses", "true"),
-                    Map.entry("t2i.notifier.allow-private-addresses", "true"),
-                    Map.entry("t2i.notifier.default-signing-secret", SIGNING_SECRET),
-                    Map.entry("t2i.notifier.first-backoff", "PT0.2S"),
-                    Map.entry("t2i.notifier.max-backoff", "PT1S"),
-                    // Bursts of jobs from one test (one tenant) queue up instead of being refused.
-                    Map.entry("t2i.gateway.quota.max-jobs-in-flight", "1000"),
-                    Map.entry("t2i.gateway.quota.max-submissions", "100000")));
+                    Map.ofEntries(
+                        Map.entry("quarkus.otel.sdk.disabled", "false"),
+                        Map.entry("quarkus.otel.exporter.otlp.endpoint", receiver.endpoint()),
+                        // Spans reach the receiver within a fraction of a second.
+                        Map.entry("quarkus.otel.bsp.schedule.delay", "200ms"),
+                        // Callbacks to the tests' receivers on this machine, retried within a
+                        // second.
+                        Map.entry("t2i.gateway.callbacks.allowed-schemes", "http"),
+                        Map.entry("t2i.gateway.callbacks.allow-private-addresses", "true"),
+                        Map.entry("t2i.notifier.allow-private-addresses", "true"),
+                        Map.entry("t2i.notifier.default-signing-secret", SIGNING_SECRET),
+                        Map.entry("t2i.notifier.first-backoff", "PT0.2S"),
+                        Map.entry("t2i.notifier.max-backoff", "PT1S"),
+                        // Bursts of jobs from one test (one tenant) queue up instead of being
+                        // refused.
+                        Map.entry("t2i.gateway.quota.max-jobs-in-flight", "1000"),
+                        Map.entry("t2i.gateway.quota.max-submissions", "100000"))));
     try {
       return LocalCluster.start(options, line -> System.out.println("cluster: " + line));
     } catch (IOException e) {

@@ -7,9 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import t2i.pipeline.config.EngineName;
 import t2i.pipeline.engine.OrtEngineSettings;
 import t2i.pipeline.engine.OrtSessions;
+import t2i.pipeline.engine.TensorRtProfile;
+import t2i.pipeline.model.OnnxSignature;
 
 /**
  * Which DJL engine runs the ONNX models and how.
@@ -75,12 +78,22 @@ public record EngineSettings(EngineName engine, OrtEngineSettings ort) {
    * caller must close after the model.
    *
    * @param modelName names the model's TensorRT engine cache
+   * @param signature the model's inputs, for TensorRT's profile
+   * @param rowsPerImage batch rows per image in the model's calls
    */
-  Map<String, Object> options(String modelName) throws OrtException, IOException {
+  Map<String, Object> options(String modelName, OnnxSignature signature, int rowsPerImage)
+      throws OrtException, IOException {
     Map<String, Object> options = new HashMap<>();
     if (isOnnxRuntime()) {
-      options.put("sessionOptions", OrtSessions.options(ort, modelName));
+      options.put("sessionOptions", OrtSessions.options(ort, modelName, signature, rowsPerImage));
     }
     return options;
+  }
+
+  /**
+   * The shapes requests must keep to: TensorRT's profile, with ONNX Runtime's TensorRT provider.
+   */
+  public Optional<TensorRtProfile> profile() {
+    return isOnnxRuntime() ? ort.profile() : Optional.empty();
   }
 }

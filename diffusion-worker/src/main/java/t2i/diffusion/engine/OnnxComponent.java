@@ -43,11 +43,15 @@ final class OnnxComponent implements AutoCloseable {
     this.engineOptions = engineOptions;
   }
 
-  static OnnxComponent load(Path file, String name, EngineSettings engine) throws IOException {
+  /**
+   * @param rowsPerImage batch rows per image in this model's calls (2 for a UNet with guidance)
+   */
+  static OnnxComponent load(Path file, String name, EngineSettings engine, int rowsPerImage)
+      throws IOException {
     OnnxSignature signature = OnnxSignature.read(file);
     Map<String, Object> options;
     try {
-      options = engine.options(name);
+      options = engine.options(name, signature, rowsPerImage);
     } catch (OrtException e) {
       throw new IOException("Cannot configure ONNX Runtime for " + file + ": " + e, e);
     }

@@ -10,6 +10,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
+import t2i.pipeline.engine.TensorRtProfile;
 import t2i.pipeline.model.OnnxSignature;
 import t2i.pipeline.model.OnnxSignature.ElementType;
 import t2i.pipeline.model.OnnxSignature.TensorSpec;
@@ -33,10 +35,12 @@ public final class Unet implements AutoCloseable {
   private final TensorSpec context;
   private final String output;
   private final int fixedBatch;
+  private final Optional<TensorRtProfile> profile;
   private final InputBuffers buffers = new InputBuffers(3);
 
-  private Unet(OnnxComponent component) {
+  private Unet(OnnxComponent component, Optional<TensorRtProfile> profile) {
     this.component = component;
+    this.profile = profile;
     OnnxSignature signature = component.signature();
     Path file = component.file();
     this.sample = signature.requireInput(SAMPLE, file);
@@ -66,9 +70,9 @@ public final class Unet implements AutoCloseable {
   }
 
   public static Unet load(Path file, String modelName, EngineSettings engine) throws IOException {
-    OnnxComponent component = OnnxComponent.load(file, modelName + "-unet", engine);
+    OnnxComponent component = OnnxComponent.load(file, modelName + "-unet", engine, 2);
     try {
-      return new Unet(component);
+      return new Unet(component, engine.profile());
     } catch (RuntimeException e) {
       component.close();
       throw new IOException(e.getMessage(), e);
@@ -91,12 +95,13 @@ public final class Unet implements AutoCloseable {
 
   /**
    * Checks that the model can take latents of this size and text embeddings of this length (a
-   * static-shape export takes only one size).
+   * static-shape export takes only one size; TensorRT's engines the sizes of their profile).
    *
    * @throws IllegalArgumentException naming the size the model takes
    */
   public void requireShapes(int latentHeight, int latentWidth, int sequence, int hidden) {
     String name = "the UNet " + component.file();
+    profile.ifPresent(p -> p.requireSize(8 * latentWidth, 8 * latentHeight));
     Batches.requireDimension(sample, 2, latentHeight, "latent height", name);
     Batches.requireDimension(sample, 3, latentWidth, "latent width", name);
     Batches.requireDimension(context, 1, sequence, "text embeddings of length", name);

@@ -46,7 +46,7 @@ public final class VaeDecoder implements AutoCloseable {
 
   public static VaeDecoder load(Path file, String modelName, EngineSettings engine)
       throws IOException {
-    OnnxComponent component = OnnxComponent.load(file, modelName + "-vae-decoder", engine);
+    OnnxComponent component = OnnxComponent.load(file, modelName + "-vae-decoder", engine, 1);
     try {
       return new VaeDecoder(component);
     } catch (RuntimeException e) {

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import t2i.pipeline.engine.ExecutionProvider;
 import t2i.pipeline.engine.OrtEngineSettings;
+import t2i.pipeline.engine.TensorRtProfile;
 
 /**
  * Which inference engine runs a worker's ONNX models, and where. A configuration group: the workers
@@ -54,6 +55,50 @@ public interface EngineConfig {
   boolean allowSpinning();
 
   /**
+   * The shapes the TensorRT provider builds its engines for; requests outside them are refused with
+   * the sizes the worker takes. See {@link TensorRtProfile}.
+   */
+  TensorRt tensorrt();
+
+  /** {@code t2i.engine.tensorrt.*}: TensorRT's optimization profile. */
+  interface TensorRt {
+    /** Fewest images in one model call. */
+    @WithDefault("1")
+    @Min(1)
+    int minBatch();
+
+    /** The batch TensorRT tunes for. */
+    @WithDefault("1")
+    @Min(1)
+    int optBatch();
+
+    /** Most images in one call; a UNet call with guidance holds twice as many rows. */
+    @WithDefault("4")
+    @Min(1)
+    int maxBatch();
+
+    /** Smallest image side in pixels, a multiple of 8. */
+    @WithDefault("256")
+    @Min(8)
+    int minSize();
+
+    /** The image side TensorRT tunes for. */
+    @WithDefault("512")
+    @Min(8)
+    int optSize();
+
+    /** Largest image side in pixels, a multiple of 8. */
+    @WithDefault("1024")
+    @Min(8)
+    int maxSize();
+
+    /** Most 77-token windows of a prompt. */
+    @WithDefault("3")
+    @Min(1)
+    int maxPromptWindows();
+  }
+
+  /**
    * The ONNX Runtime settings these keys describe.
    *
    * @throws IllegalArgumentException naming the key, for settings that contradict each other
@@ -80,6 +125,18 @@ public interface EngineConfig {
         config.fp16(),
         config.cacheDir().orElse(Path.of(System.getProperty("java.io.tmpdir"), "t2i-tensorrt")),
         config.intraOpThreads(),
-        config.allowSpinning());
+        config.allowSpinning(),
+        profile(config.tensorrt()));
+  }
+
+  private static TensorRtProfile profile(TensorRt keys) {
+    return new TensorRtProfile(
+        keys.minBatch(),
+        keys.optBatch(),
+        keys.maxBatch(),
+        keys.minSize(),
+        keys.optSize(),
+        keys.maxSize(),
+        keys.maxPromptWindows());
   }
 }

@@ -1,6 +1,7 @@
 package t2i.pipeline.engine;
 
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * How a worker runs its models on ONNX Runtime.
@@ -12,6 +13,7 @@ import java.nio.file.Path;
  * @param intraOpThreads ONNX Runtime threads per CPU call; 0 lets it use every core
  * @param allowSpinning whether idle ONNX Runtime threads spin waiting for work; spinning threads
  *     compete with the worker's own threads for the cores between calls
+ * @param tensorRt the shapes TensorRT builds its engines for, with the TensorRT provider
  */
 public record OrtEngineSettings(
     ExecutionProvider provider,
@@ -19,7 +21,8 @@ public record OrtEngineSettings(
     boolean fp16,
     Path cacheDir,
     int intraOpThreads,
-    boolean allowSpinning) {
+    boolean allowSpinning,
+    TensorRtProfile tensorRt) {
 
   public OrtEngineSettings {
     if (deviceId < 0) {
@@ -48,7 +51,15 @@ public record OrtEngineSettings(
         false,
         Path.of(System.getProperty("java.io.tmpdir"), "t2i-tensorrt"),
         intraOpThreads,
-        allowSpinning);
+        allowSpinning,
+        TensorRtProfile.defaults());
+  }
+
+  /**
+   * The shapes a request must keep to: TensorRT's profile with the TensorRT provider, else none.
+   */
+  public Optional<TensorRtProfile> profile() {
+    return provider == ExecutionProvider.TensorRT ? Optional.of(tensorRt) : Optional.empty();
   }
 
   /** A short description for logs, e.g. {@code CUDA device 0}. */

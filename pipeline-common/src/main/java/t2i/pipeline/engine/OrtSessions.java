@@ -7,6 +7,7 @@ import ai.onnxruntime.providers.OrtTensorRTProviderOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import t2i.pipeline.model.OnnxSignature;
 
 /** Builds the ONNX Runtime session options of one model from a worker's engine settings. */
 public final class OrtSessions {
@@ -19,9 +20,12 @@ public final class OrtSessions {
    * name neither the setting nor the remedy.
    *
    * @param modelName names the model's TensorRT engine cache
+   * @param signature the model's inputs, for TensorRT's profile
+   * @param rowsPerImage batch rows per image in the model's calls (2 for a UNet with guidance)
    * @throws IOException if the TensorRT cache directory cannot be created
    */
-  public static SessionOptions options(OrtEngineSettings settings, String modelName)
+  public static SessionOptions options(
+      OrtEngineSettings settings, String modelName, OnnxSignature signature, int rowsPerImage)
       throws OrtException, IOException {
     SessionOptions session = new SessionOptions();
     try {
@@ -34,7 +38,7 @@ public final class OrtSessions {
         case CPU -> {}
         case CUDA -> session.addCUDA(new OrtCUDAProviderOptions(settings.deviceId()));
         case TensorRT -> {
-          session.addTensorrt(tensorRt(settings, modelName));
+          session.addTensorrt(tensorRt(settings, modelName, signature, rowsPerImage));
           // Layers TensorRT cannot take run on CUDA rather than on the CPU.
           session.addCUDA(new OrtCUDAProviderOptions(settings.deviceId()));
         }
@@ -46,7 +50,8 @@ public final class OrtSessions {
     }
   }
 
-  private static OrtTensorRTProviderOptions tensorRt(OrtEngineSettings settings, String modelName)
+  private static OrtTensorRTProviderOptions tensorRt(
+      OrtEngineSettings settings, String modelName, OnnxSignature signature, int rowsPerImage)
       throws OrtException, IOException {
     Path engines = settings.cacheDir().resolve(modelName.replaceAll("[^A-Za-z0-9._-]", "_"));
     try {
@@ -66,6 +71,17 @@ public final class OrtSessions {
     trt.add("trt_timing_cache_enable", "1");
     trt.add("trt_timing_cache_path", settings.cacheDir().toString());
     trt.add("trt_fp16_enable", settings.fp16() ? "1" : "0");
+    TensorRtProfile profile = settings.tensorRt();
+    String min = profile.shapes(signature, rowsPerImage, TensorRtProfile.Bound.MIN);
+    if (!min.isEmpty()) {
+      trt.add("trt_profile_min_shapes", min);
+      trt.add(
+          "trt_profile_opt_shapes",
+          profile.shapes(signature, rowsPerImage, TensorRtProfile.Bound.OPT));
+      trt.add(
+          "trt_profile_max_shapes",
+          profile.shapes(signature, rowsPerImage, TensorRtProfile.Bound.MAX));
+    }
     return trt;
   }
 }

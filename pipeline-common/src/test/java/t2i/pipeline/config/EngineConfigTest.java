@@ -8,6 +8,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import t2i.pipeline.engine.ExecutionProvider;
 import t2i.pipeline.engine.OrtEngineSettings;
+import t2i.pipeline.engine.TensorRtProfile;
 
 class EngineConfigTest {
 
@@ -19,7 +20,48 @@ class EngineConfigTest {
       Optional<Path> cacheDir,
       int intraOpThreads,
       boolean allowSpinning)
-      implements EngineConfig {}
+      implements EngineConfig {
+
+    @Override
+    public TensorRt tensorrt() {
+      return new TensorRt() {
+        @Override
+        public int minBatch() {
+          return 1;
+        }
+
+        @Override
+        public int optBatch() {
+          return 2;
+        }
+
+        @Override
+        public int maxBatch() {
+          return 4;
+        }
+
+        @Override
+        public int minSize() {
+          return 512;
+        }
+
+        @Override
+        public int optSize() {
+          return 512;
+        }
+
+        @Override
+        public int maxSize() {
+          return 768;
+        }
+
+        @Override
+        public int maxPromptWindows() {
+          return 2;
+        }
+      };
+    }
+  }
 
   @Test
   void theDefaults_runOnnxRuntimeOnTheCpu() {
@@ -51,6 +93,7 @@ class EngineConfigTest {
                 0,
                 false));
     assertThat(ort.describe()).isEqualTo("TensorRT device 1 (fp16)");
+    assertThat(ort.profile()).contains(new TensorRtProfile(1, 2, 4, 512, 512, 768, 2));
     assertThat(ort.cacheDir()).isEqualTo(Path.of("/var/cache/t2i"));
   }
 

@@ -34,7 +34,8 @@ class GpuPreflightTest {
   @TempDir Path dir;
 
   private static OrtEngineSettings on(ExecutionProvider provider, int deviceId) {
-    return new OrtEngineSettings(provider, deviceId, false, Path.of("/tmp/trt"), 0, false);
+    return new OrtEngineSettings(
+        provider, deviceId, false, Path.of("/tmp/trt"), 0, false, TensorRtProfile.defaults());
   }
 
   /** A driver directory as the NVIDIA driver makes it, with this many GPUs. */
