@@ -70,6 +70,7 @@ class LayeringTest {
           "t2i.pipeline.engine.GpuPreflight",
           "t2i.pipeline.engine.OrtEngineSettings",
           "t2i.pipeline.engine.OrtSessions",
+          "t2i.pipeline.engine.TensorRtProfile",
           "t2i.pipeline.failure.FailureKind",
           "t2i.pipeline.failure.Failures",
           "t2i.pipeline.failure.InfrastructureUnavailable",
