@@ -12,6 +12,7 @@ import jakarta.inject.Singleton;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -24,6 +25,7 @@ import org.jboss.logging.Logger;
 import t2i.diffusion.engine.EngineSettings;
 import t2i.pipeline.config.EngineConfig;
 import t2i.pipeline.engine.GpuPreflight;
+import t2i.pipeline.engine.TensorRtProfile;
 import t2i.pipeline.job.JobStates;
 import t2i.pipeline.job.JobStore;
 import t2i.pipeline.model.ModelDirectory;
@@ -77,6 +79,7 @@ public class DiffusionWorker {
   private AutoCloseable loadModels() throws Exception {
     InferenceDefaults.apply();
     EngineSettings engineSettings = engineSettings();
+    requireBatchWithinProfile(engineSettings);
     if (engineSettings.isOnnxRuntime()) {
       GpuPreflight.checkThisMachine(engineSettings.ort());
     }
@@ -95,25 +98,27 @@ public class DiffusionWorker {
     return closeAll;
   }
 
+  /** A UNet call may not hold more rows than TensorRT's engines were built for. */
+  private void requireBatchWithinProfile(EngineSettings engine) {
+    int maxRows = config.diffusion().maxBatchRows();
+    Optional<TensorRtProfile> profile = engine.profile();
+    if (profile.isPresent() && maxRows > 2 * profile.get().maxBatch()) {
+      throw new IllegalArgumentException(
+          "t2i.diffusion.max-batch-rows ("
+              + maxRows
+              + ") is more than TensorRT's engines take: 2 rows (guidance) per image times"
+              + " t2i.engine.tensorrt.max-batch ("
+              + profile.get().maxBatch()
+              + "); lower the one or raise the other");
+    }
+  }
+
   private EngineSettings engineSettings() {
     return new EngineSettings(config.engine().name(), EngineConfig.ortSettings(config.engine()));
   }
 
   private StageLoops assemble(StageConnections connections, WorkerLifecycle.Parts parts) {
     DiffusionWorkerConfig.Diffusion settings = config.diffusion();
-    engineSettings()
-        .profile()
-        .filter(profile -> settings.maxBatchRows() > 2 * profile.maxBatch())
-        .ifPresent(
-            profile -> {
-              throw new IllegalArgumentException(
-                  "t2i.diffusion.max-batch-rows ("
-                      + settings.maxBatchRows()
-                      + ") is more than TensorRT's engines take: 2 rows (guidance) per image times"
-                      + " t2i.engine.tensorrt.max-batch ("
-                      + profile.maxBatch()
-                      + "); lower the one or raise the other");
-            });
     InstantSource clock = connections.clock();
     JobStore store = connections.store();
     // Everything the consumers may have in flight fits in the queues.

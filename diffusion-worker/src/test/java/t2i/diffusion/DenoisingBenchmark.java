@@ -1,5 +1,6 @@
 package t2i.diffusion;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -54,14 +55,7 @@ public final class DenoisingBenchmark {
     boolean spinning = args.length > 4 && Boolean.parseBoolean(args[4]);
     InferenceDefaults.apply();
     ModelDirectory directory = ModelDirectory.open(dir.getFileName().toString(), dir);
-    int hidden =
-        (int)
-            OnnxSignature.read(directory.unet())
-                .input("encoder_hidden_states")
-                .orElseThrow()
-                .shape()
-                .get(2)
-                .size();
+    int hidden = hiddenSize(directory);
     try (DiffusionModel model =
         DiffusionModel.load(directory, new EngineSettings(EngineName.OnnxRuntime, 0, spinning))) {
       System.out.printf(
@@ -81,6 +75,17 @@ public final class DenoisingBenchmark {
         default -> throw new IllegalArgumentException("mode must be overhead or batching");
       }
     }
+  }
+
+  /** The width of the text embeddings the model's UNet takes. */
+  static int hiddenSize(ModelDirectory directory) throws IOException {
+    return (int)
+        OnnxSignature.read(directory.unet())
+            .input("encoder_hidden_states")
+            .orElseThrow()
+            .shape()
+            .get(2)
+            .size();
   }
 
   static FloatTensor embedding(int hidden, long seed) {

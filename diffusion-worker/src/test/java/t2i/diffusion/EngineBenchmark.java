@@ -10,7 +10,6 @@ import t2i.diffusion.engine.EngineSettings;
 import t2i.pipeline.engine.ExecutionProvider;
 import t2i.pipeline.engine.GpuPreflight;
 import t2i.pipeline.model.ModelDirectory;
-import t2i.pipeline.model.OnnxSignature;
 import t2i.pipeline.stage.InferenceDefaults;
 
 /**
@@ -39,14 +38,7 @@ public final class EngineBenchmark {
     int rounds = args.length > 5 ? Integer.parseInt(args[5]) : 2;
     InferenceDefaults.apply();
     ModelDirectory directory = ModelDirectory.open(dir.getFileName().toString(), dir);
-    int hidden =
-        (int)
-            OnnxSignature.read(directory.unet())
-                .input("encoder_hidden_states")
-                .orElseThrow()
-                .shape()
-                .get(2)
-                .size();
+    int hidden = DenoisingBenchmark.hiddenSize(directory);
     int maxBatch = Arrays.stream(batches).max().orElse(1);
     System.out.printf(
         Locale.ROOT,

@@ -41,14 +41,7 @@ class ConfigurationRefusalTest {
     String name = service.module() + "-" + key.replace('.', '-');
     try (ServiceProcess process =
         ServiceProcess.start(service, name, HOME, LOGS, Map.of(key, value), List.of(), List.of())) {
-      await()
-          .atMost(START_LIMIT)
-          .pollInterval(Duration.ofMillis(200))
-          .untilAsserted(
-              () ->
-                  assertThat(process.isAlive())
-                      .as("still running:\n%s", process.logTail(50))
-                      .isFalse());
+      awaitExit(process);
       String log = process.logTail(200);
       assertThat(log)
           .contains("Configuration validation failed")
@@ -83,18 +76,22 @@ class ConfigurationRefusalTest {
             Map.of("t2i.engine.execution-provider", "CUDA"),
             List.of(),
             List.of())) {
-      await()
-          .atMost(START_LIMIT)
-          .pollInterval(Duration.ofMillis(200))
-          .untilAsserted(
-              () ->
-                  assertThat(process.isAlive())
-                      .as("still running:\n%s", process.logTail(50))
-                      .isFalse());
+      awaitExit(process);
       assertThat(process.logTail(200))
           .contains("t2i.engine.execution-provider=CUDA")
           .contains("onnxruntime_gpu")
           .doesNotContain(") started in ");
     }
+  }
+
+  private static void awaitExit(ServiceProcess process) {
+    await()
+        .atMost(START_LIMIT)
+        .pollInterval(Duration.ofMillis(200))
+        .untilAsserted(
+            () ->
+                assertThat(process.isAlive())
+                    .as("still running:\n%s", process.logTail(50))
+                    .isFalse());
   }
 }

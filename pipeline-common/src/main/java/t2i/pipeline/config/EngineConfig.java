@@ -123,7 +123,7 @@ public interface EngineConfig {
         config.executionProvider(),
         config.deviceId(),
         config.fp16(),
-        config.cacheDir().orElse(Path.of(System.getProperty("java.io.tmpdir"), "t2i-tensorrt")),
+        config.cacheDir().orElseGet(OrtEngineSettings::defaultCacheDir),
         config.intraOpThreads(),
         config.allowSpinning(),
         profile(config.tensorrt()));

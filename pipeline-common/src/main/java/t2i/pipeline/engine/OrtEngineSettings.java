@@ -49,7 +49,7 @@ public record OrtEngineSettings(
         ExecutionProvider.CPU,
         0,
         false,
-        Path.of(System.getProperty("java.io.tmpdir"), "t2i-tensorrt"),
+        defaultCacheDir(),
         intraOpThreads,
         allowSpinning,
         TensorRtProfile.defaults());
@@ -60,6 +60,11 @@ public record OrtEngineSettings(
    */
   public Optional<TensorRtProfile> profile() {
     return provider == ExecutionProvider.TensorRT ? Optional.of(tensorRt) : Optional.empty();
+  }
+
+  /** Where TensorRT's engines go unless configured: {@code java.io.tmpdir/t2i-tensorrt}. */
+  public static Path defaultCacheDir() {
+    return Path.of(System.getProperty("java.io.tmpdir"), "t2i-tensorrt");
   }
 
   /** A short description for logs, e.g. {@code CUDA device 0}. */
