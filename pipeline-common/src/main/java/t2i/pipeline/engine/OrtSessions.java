@@ -36,17 +36,27 @@ public final class OrtSessions {
           "session.intra_op.allow_spinning", settings.allowSpinning() ? "1" : "0");
       switch (settings.provider()) {
         case CPU -> {}
-        case CUDA -> session.addCUDA(new OrtCUDAProviderOptions(settings.deviceId()));
+        case CUDA -> addCuda(session, settings.deviceId());
         case TensorRT -> {
-          session.addTensorrt(tensorRt(settings, modelName, signature, rowsPerImage));
+          // The session copies provider options when they are added: they are closed at once.
+          try (OrtTensorRTProviderOptions trt =
+              tensorRt(settings, modelName, signature, rowsPerImage)) {
+            session.addTensorrt(trt);
+          }
           // Layers TensorRT cannot take run on CUDA rather than on the CPU.
-          session.addCUDA(new OrtCUDAProviderOptions(settings.deviceId()));
+          addCuda(session, settings.deviceId());
         }
       }
       return session;
     } catch (OrtException | IOException | RuntimeException e) {
       session.close();
       throw e;
+    }
+  }
+
+  private static void addCuda(SessionOptions session, int deviceId) throws OrtException {
+    try (OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(deviceId)) {
+      session.addCUDA(cuda);
     }
   }
 
@@ -66,22 +76,27 @@ public final class OrtSessions {
           e);
     }
     OrtTensorRTProviderOptions trt = new OrtTensorRTProviderOptions(settings.deviceId());
-    trt.add("trt_engine_cache_enable", "1");
-    trt.add("trt_engine_cache_path", engines.toString());
-    trt.add("trt_timing_cache_enable", "1");
-    trt.add("trt_timing_cache_path", settings.cacheDir().toString());
-    trt.add("trt_fp16_enable", settings.fp16() ? "1" : "0");
-    TensorRtProfile profile = settings.tensorRt();
-    String min = profile.shapes(signature, rowsPerImage, TensorRtProfile.Bound.MIN);
-    if (!min.isEmpty()) {
-      trt.add("trt_profile_min_shapes", min);
-      trt.add(
-          "trt_profile_opt_shapes",
-          profile.shapes(signature, rowsPerImage, TensorRtProfile.Bound.OPT));
-      trt.add(
-          "trt_profile_max_shapes",
-          profile.shapes(signature, rowsPerImage, TensorRtProfile.Bound.MAX));
+    try {
+      trt.add("trt_engine_cache_enable", "1");
+      trt.add("trt_engine_cache_path", engines.toString());
+      trt.add("trt_timing_cache_enable", "1");
+      trt.add("trt_timing_cache_path", settings.cacheDir().toString());
+      trt.add("trt_fp16_enable", settings.fp16() ? "1" : "0");
+      TensorRtProfile profile = settings.tensorRt();
+      String min = profile.shapes(signature, rowsPerImage, TensorRtProfile.Bound.MIN);
+      if (!min.isEmpty()) {
+        trt.add("trt_profile_min_shapes", min);
+        trt.add(
+            "trt_profile_opt_shapes",
+            profile.shapes(signature, rowsPerImage, TensorRtProfile.Bound.OPT));
+        trt.add(
+            "trt_profile_max_shapes",
+            profile.shapes(signature, rowsPerImage, TensorRtProfile.Bound.MAX));
+      }
+      return trt;
+    } catch (OrtException | RuntimeException e) {
+      trt.close();
+      throw e;
     }
-    return trt;
   }
 }
