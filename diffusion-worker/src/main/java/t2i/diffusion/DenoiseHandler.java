@@ -64,6 +64,7 @@ final class DenoiseHandler implements JobHandler<EncodedJob> {
   private final String tokenizedTopic;
   private final ProgressReporter progress;
   private final Duration progressInterval;
+  private final Duration previewInterval;
   private final Executor results;
   private final InstantSource clock;
   private final DiffusionMetrics metrics;
@@ -79,6 +80,7 @@ final class DenoiseHandler implements JobHandler<EncodedJob> {
       String tokenizedTopic,
       ProgressReporter progress,
       Duration progressInterval,
+      Duration previewInterval,
       Executor results,
       InstantSource clock,
       DiffusionMetrics metrics) {
@@ -90,6 +92,7 @@ final class DenoiseHandler implements JobHandler<EncodedJob> {
     this.tokenizedTopic = tokenizedTopic;
     this.progress = progress;
     this.progressInterval = progressInterval;
+    this.previewInterval = previewInterval;
     this.results = results;
     this.clock = clock;
     this.metrics = metrics;
@@ -165,7 +168,6 @@ final class DenoiseHandler implements JobHandler<EncodedJob> {
 
   private CompletableFuture<List<Png>> start(JobSpec spec, FloatTensor cond, FloatTensor uncond) {
     String jobId = spec.getJobId();
-    ProgressThrottle throttle = new ProgressThrottle(progressInterval, System::nanoTime);
     DenoisingRequest request =
         new DenoisingRequest(
             jobId,
@@ -174,11 +176,7 @@ final class DenoiseHandler implements JobHandler<EncodedJob> {
             cond,
             uncond,
             spec.getDeadlineUnixMs(),
-            (step, total) -> {
-              if (throttle.shouldReport(step, total)) {
-                progress.report(jobId, step, total);
-              }
-            });
+            stepListener(jobId, spec.getRequest().getPreviews()));
     // The line the fault tests count: each UNet run of a job starts with it.
     LOG.infof(
         "Denoising job %s: %d steps, %d image(s) of %dx%d",
@@ -188,6 +186,28 @@ final class DenoiseHandler implements JobHandler<EncodedJob> {
         spec.getRequest().getWidth(),
         spec.getRequest().getHeight());
     return engine.submit(request).thenApplyAsync(images -> encode(jobId, images), results);
+  }
+
+  /** Reports a job's steps, and previews of its latent when its request asked for them. */
+  private DenoisingRequest.StepListener stepListener(String jobId, boolean previews) {
+    ProgressThrottle steps = new ProgressThrottle(progressInterval, System::nanoTime);
+    ProgressThrottle pictures = new ProgressThrottle(previewInterval, System::nanoTime);
+    return new DenoisingRequest.StepListener() {
+      @Override
+      public void stepDone(int step, int totalSteps) {
+        if (steps.shouldReport(step, totalSteps)) {
+          progress.report(jobId, step, totalSteps);
+        }
+      }
+
+      @Override
+      public void latentAfterStep(int step, int totalSteps, DenoisingRequest.LatentPeek latent) {
+        // The last step's latent is the finished image's, which comes at once in full.
+        if (previews && step < totalSteps && pictures.shouldReport(step, totalSteps)) {
+          progress.preview(jobId, step, totalSteps, latent.rgb(), latent.width(), latent.height());
+        }
+      }
+    };
   }
 
   private List<Png> encode(String jobId, List<GeneratedImage> images) {

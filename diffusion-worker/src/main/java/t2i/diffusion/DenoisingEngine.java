@@ -521,6 +521,7 @@ final class DenoisingEngine implements AutoCloseable {
       }
       row += job.rows();
       job.request.steps().stepDone(job.stepsDone(), job.totalSteps());
+      job.request.steps().latentAfterStep(job.stepsDone(), job.totalSteps(), job.latentPeek());
     }
   }
 
@@ -630,6 +631,7 @@ final class DenoisingEngine implements AutoCloseable {
       }
       images = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
+        job.model.preview().learn(job.latents[i], pixels, i, job.latentHeight, job.latentWidth);
         images.add(
             new GeneratedImage(
                 i, job.seed(i), width, height, ImageConversion.toRgb(pixels, i, height, width)));

@@ -131,6 +131,29 @@ final class DenoisingJob {
     return samplers[0].timestep();
   }
 
+  /** The first image's latent, seen through the model's preview projection. */
+  DenoisingRequest.LatentPeek latentPeek() {
+    return peek;
+  }
+
+  private final DenoisingRequest.LatentPeek peek =
+      new DenoisingRequest.LatentPeek() {
+        @Override
+        public byte[] rgb() {
+          return model.preview().current().rgb(latents[0], latentHeight, latentWidth);
+        }
+
+        @Override
+        public int width() {
+          return latentWidth;
+        }
+
+        @Override
+        public int height() {
+          return latentHeight;
+        }
+      };
+
   int stepsDone() {
     return samplers[0].stepIndex();
   }

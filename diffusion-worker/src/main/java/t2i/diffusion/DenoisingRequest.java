@@ -23,6 +23,22 @@ record DenoisingRequest(
   interface StepListener {
     void stepDone(int step, int totalSteps);
 
+    /**
+     * Offers the first image's latent after a step, right after {@link #stepDone}; {@code latent}
+     * is valid during this call only. Ignored unless a listener wants previews.
+     */
+    default void latentAfterStep(int step, int totalSteps, LatentPeek latent) {}
+
     StepListener NONE = (step, total) -> {};
+  }
+
+  /** The first image's latent of a job after a step, as a preview, computed only when asked. */
+  interface LatentPeek {
+    /** The preview: interleaved RGB bytes, one pixel per latent pixel. */
+    byte[] rgb();
+
+    int width();
+
+    int height();
   }
 }

@@ -165,6 +165,7 @@ public class DiffusionWorker {
             connections.topics().tokenized(),
             progress,
             settings.progressInterval(),
+            settings.previewInterval(),
             results,
             clock,
             metrics);

@@ -73,5 +73,13 @@ public interface DiffusionWorkerConfig {
     @WithDefault("PT0.25S")
     @DurationMin(millis = 0, message = "must not be negative, was ${validatedValue}")
     Duration progressInterval();
+
+    /**
+     * Least time between two previews of one job that asked for them (GenerateRequest.previews):
+     * each is a small PNG on the events topic, read by every gateway.
+     */
+    @WithDefault("PT0.5S")
+    @DurationMin(millis = 0, message = "must not be negative, was ${validatedValue}")
+    Duration previewInterval();
   }
 }

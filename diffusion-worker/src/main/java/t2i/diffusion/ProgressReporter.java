@@ -1,5 +1,6 @@
 package t2i.diffusion;
 
+import com.google.protobuf.ByteString;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -10,13 +11,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 import org.jspecify.annotations.Nullable;
+import t2i.diffusion.image.PngEncoder;
 import t2i.pipeline.job.JobTracker;
+import t2i.v1.Preview;
 
 /**
  * Writes denoising progress (Redis, then an event) on a thread of its own, so that the UNet thread
  * never waits for Redis or Kafka. Progress is best effort: only each job's latest step is kept
  * (bounded by the jobs in flight), and a write that fails is dropped, not retried; the next step or
- * the job's outcome supersedes it. Owns its thread.
+ * the job's outcome supersedes it. Previews likewise: only each job's latest is kept, and it is
+ * PNG-encoded here, off the UNet thread. Owns its thread.
  */
 final class ProgressReporter implements AutoCloseable {
 
@@ -24,8 +28,11 @@ final class ProgressReporter implements AutoCloseable {
 
   private record Step(int step, int total) {}
 
+  private record Picture(int step, int total, ByteString rgb, int width, int height) {}
+
   private final JobTracker tracker;
   private final Map<String, Step> latest = new ConcurrentHashMap<>();
+  private final Map<String, Picture> previews = new ConcurrentHashMap<>();
   private final Semaphore signal = new Semaphore(0);
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread writer;
@@ -39,6 +46,12 @@ final class ProgressReporter implements AutoCloseable {
   /** Notes a job's progress; returns at once. Any thread. */
   void report(String jobId, int step, int total) {
     latest.put(jobId, new Step(step, total));
+    signal.release();
+  }
+
+  /** Notes a preview of a job's latent (interleaved RGB bytes); returns at once. Any thread. */
+  void preview(String jobId, int step, int total, byte[] rgb, int width, int height) {
+    previews.put(jobId, new Picture(step, total, ByteString.copyFrom(rgb), width, height));
     signal.release();
   }
 
@@ -56,6 +69,12 @@ final class ProgressReporter implements AutoCloseable {
             write(jobId, step);
           }
         }
+        for (String jobId : new ArrayList<>(previews.keySet())) {
+          Picture picture = previews.remove(jobId);
+          if (picture != null) {
+            write(jobId, picture);
+          }
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -69,6 +88,26 @@ final class ProgressReporter implements AutoCloseable {
           tracker
               .progress(jobId, step.step(), step.total())
               .whenComplete((ok, error) -> noteOutcome(error));
+    } catch (RuntimeException e) {
+      noteOutcome(e);
+    }
+  }
+
+  private void write(String jobId, Picture picture) {
+    try {
+      Preview preview =
+          Preview.newBuilder()
+              .setStep(picture.step())
+              .setTotalSteps(picture.total())
+              .setWidth(picture.width())
+              .setHeight(picture.height())
+              .setPng(
+                  ByteString.copyFrom(
+                      PngEncoder.encodeRgb(
+                          picture.rgb().toByteArray(), picture.width(), picture.height())))
+              .build();
+      CompletableFuture<?> unused =
+          tracker.preview(jobId, preview).whenComplete((ok, error) -> noteOutcome(error));
     } catch (RuntimeException e) {
       noteOutcome(e);
     }

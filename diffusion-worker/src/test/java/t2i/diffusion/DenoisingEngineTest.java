@@ -314,7 +314,8 @@ class DenoisingEngineTest {
     try (Unet scalar =
         Unet.load(TinyRandom.variant("unet_float_timestep"), "tiny-random-scalar", ENGINE)) {
       DiffusionModel scalarModel =
-          new DiffusionModel(directory, scalar, model.vaeDecoder(), model.scheduler());
+          new DiffusionModel(
+              directory, scalar, model.vaeDecoder(), model.scheduler(), model.preview());
       engine(Map.of("tiny-random", scalarModel), 16, Duration.ofMillis(200));
       List<CompletableFuture<List<GeneratedImage>>> together = new ArrayList<>();
       for (int seed = 0; seed < 3; seed++) {

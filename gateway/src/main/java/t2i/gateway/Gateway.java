@@ -43,6 +43,7 @@ final class Gateway implements AutoCloseable {
   private final JobIntake intake;
   private final OwnedJobs jobs;
   private final JobViews views;
+  private final JobHistory history;
   private final JobWatchers watchers;
   private final BacklogMonitor backlog;
   private final BroadcastListener listener;
@@ -78,6 +79,7 @@ final class Gateway implements AutoCloseable {
     this.intake = intake;
     this.jobs = jobs;
     this.views = views;
+    this.history = new JobHistory(connections.store(), views);
     this.watchers = watchers;
     this.backlog = background.backlog();
     this.listener = background.listener();
@@ -291,6 +293,11 @@ final class Gateway implements AutoCloseable {
 
   JobViews views() {
     return views;
+  }
+
+  /** The callers' job histories (ListJobs). */
+  JobHistory history() {
+    return history;
   }
 
   JobWatchers watchers() {

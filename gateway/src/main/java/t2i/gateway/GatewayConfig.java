@@ -131,6 +131,24 @@ public interface GatewayConfig {
     Admission admission();
 
     Callbacks callbacks();
+
+    Web web();
+  }
+
+  /**
+   * The web page and its HTTP/JSON API on the HTTP port ({@code quarkus.http.port}, {@code
+   * T2I_HTTP_PORT}): the same job service, keys, tenants and quotas as gRPC.
+   */
+  interface Web {
+    /** Threads that run the web API's calls (each a gRPC call in-process); a queue holds more. */
+    @WithDefault("16")
+    @Min(1)
+    int threads();
+
+    /** Web API calls waiting for a thread before more are refused with 503. */
+    @WithDefault("256")
+    @Min(1)
+    int queue();
   }
 
   /**

@@ -27,8 +27,9 @@ import t2i.v1.QueuePosition;
 /**
  * One client's Generate or WatchJob stream: turns the job's events into API events and sends them
  * as fast as the client reads (gRPC flow control). While the client is slow, consecutive progress
- * events collapse into the latest, so the queue holds at most the job's images, one progress event
- * and the completion. A Generate stream sends nothing before its {@link Accepted} event.
+ * events collapse into the latest, and so do previews, so the queue holds at most the job's images,
+ * one progress event, one preview and the completion. A Generate stream sends nothing before its
+ * {@link Accepted} event.
  *
  * <p>Thread-safe. Events and reconciliation arrive on the gateway's single event thread and only
  * touch memory there: whatever needs a read from the job store (an image, the outcome, a catch-up)
@@ -53,6 +54,7 @@ final class GenerateStream implements JobWatcher {
   private final BitSet imagesQueued = new BitSet();
   private boolean awaitingAccepted;
   private boolean lastQueuedIsProgress;
+  private @Nullable GenerateEvent queuedPreview;
   private boolean completionQueued;
   private @Nullable Status failure;
   private int lastStep;
@@ -134,6 +136,7 @@ final class GenerateStream implements JobWatcher {
               JobState.DENOISING,
               event.getStepProgress().getStep(),
               event.getStepProgress().getTotalSteps());
+      case PREVIEW -> preview(event.getPreview());
       case FINISHED -> {
         // Remembered before the record is read: if the record is gone, the job still ended.
         finishedAs = event.getFinished().getState();
@@ -308,6 +311,27 @@ final class GenerateStream implements JobWatcher {
         queue.pollLast();
       }
       enqueue(event, true);
+    }
+  }
+
+  /** The latest preview replaces one still waiting; a trailing progress event stays last. */
+  private void preview(t2i.v1.Preview preview) {
+    synchronized (lock) {
+      if (completionQueued || failure != null) {
+        return;
+      }
+      if (queuedPreview != null) {
+        queue.removeFirstOccurrence(queuedPreview);
+      }
+      GenerateEvent event = GenerateEvent.newBuilder().setPreview(preview).build();
+      queuedPreview = event;
+      if (lastQueuedIsProgress) {
+        GenerateEvent progress = queue.pollLast();
+        queue.addLast(event);
+        queue.addLast(progress);
+      } else {
+        queue.addLast(event);
+      }
     }
   }
 

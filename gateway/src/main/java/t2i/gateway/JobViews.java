@@ -40,6 +40,20 @@ final class JobViews {
         .build();
   }
 
+  /** The API view of a job for a list: its images' seeds and sizes, without their PNG bytes. */
+  Job listed(JobView view) {
+    Job.Builder job = summary(view).toBuilder();
+    for (ImageReady ready : view.images()) {
+      job.addImages(
+          Image.newBuilder()
+              .setSeed(ready.getSeed())
+              .setIndex(ready.getIndex())
+              .setWidth(ready.getWidth())
+              .setHeight(ready.getHeight()));
+    }
+    return job.build();
+  }
+
   /** The API view of a job with every stored image; empty if an image has already expired. */
   Optional<Job> withImages(JobView view) {
     Job.Builder job = summary(view).toBuilder();

@@ -1,8 +1,12 @@
 package t2i.gateway;
 
+import com.google.protobuf.Any;
 import com.google.protobuf.UnknownFieldSet;
+import com.google.rpc.BadRequest;
+import com.google.rpc.Code;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -82,6 +86,7 @@ final class RequestValidator {
         .orElseThrow(
             () ->
                 notFound(
+                    "model",
                     "model "
                         + echo(name)
                         + " does not exist; available models: "
@@ -106,6 +111,7 @@ final class RequestValidator {
   GenerateRequest resolve(GenerateRequest request) {
     if (request.getRequestId().length() > MAX_REQUEST_ID_CHARS) {
       throw invalid(
+          "request_id",
           "request_id is "
               + request.getRequestId().length()
               + " characters long; at most "
@@ -114,6 +120,7 @@ final class RequestValidator {
     }
     if (request.getScheduler() == Scheduler.UNRECOGNIZED) {
       throw invalid(
+          "scheduler",
           "scheduler "
               + request.getSchedulerValue()
               + " is not a scheduler this server knows; use one of "
@@ -125,13 +132,13 @@ final class RequestValidator {
           .refusal(request.getCallbackUrl(), CALLBACK_SETTINGS)
           .ifPresent(
               refusal -> {
-                throw invalid(refusal);
+                throw invalid("callback_url", refusal);
               });
     }
     ModelDirectory model = model(request.getModel());
     String prompt = request.getPrompt();
     if (prompt.isBlank()) {
-      throw invalid("prompt must not be empty");
+      throw invalid("prompt", "prompt must not be empty");
     }
     requireLength("prompt", prompt);
     requireLength("negative_prompt", request.getNegativePrompt());
@@ -144,6 +151,7 @@ final class RequestValidator {
     int steps = request.getSteps() == 0 ? limits.defaultSteps() : request.getSteps();
     if (steps < 1 || steps > limits.maxSteps()) {
       throw invalid(
+          "steps",
           "steps must be between 1 and "
               + limits.maxSteps()
               + " (t2i.gateway.max-steps), or 0 for the default of "
@@ -155,6 +163,7 @@ final class RequestValidator {
         request.hasGuidanceScale() ? request.getGuidanceScale() : limits.defaultGuidanceScale();
     if (!Float.isFinite(guidance) || guidance < 0f || guidance > limits.maxGuidanceScale()) {
       throw invalid(
+          "guidance_scale",
           "guidance_scale must be a finite number between 0 and "
               + limits.maxGuidanceScale()
               + " (t2i.gateway.max-guidance-scale; values <= 1 turn guidance off); was "
@@ -163,6 +172,7 @@ final class RequestValidator {
     int count = request.getCount() == 0 ? 1 : request.getCount();
     if (count < 1 || count > limits.maxCount()) {
       throw invalid(
+          "count",
           "count must be between 1 and "
               + limits.maxCount()
               + " (t2i.gateway.max-count), or 0 for one image; was "
@@ -217,6 +227,7 @@ final class RequestValidator {
     int cutOff = tokenizer(model).tokenize(text, maxChunks).cutOffCount();
     if (cutOff > 0) {
       throw invalid(
+          field,
           field
               + " does not fit in "
               + maxChunks
@@ -231,6 +242,7 @@ final class RequestValidator {
   void requireLength(String field, String text) {
     if (text.length() > limits.maxPromptChars()) {
       throw invalid(
+          field,
           field
               + " is "
               + text.length()
@@ -243,6 +255,7 @@ final class RequestValidator {
   private static void requireSize(String field, int value, int max, String key) {
     if (value <= 0 || value % ModelDirectory.VAE_SCALE != 0 || value > max) {
       throw invalid(
+          field,
           field
               + " must be a positive multiple of 8 up to "
               + max
@@ -257,7 +270,35 @@ final class RequestValidator {
     return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
   }
 
+  /**
+   * A bad request field: the description says what to change, and a {@code google.rpc.BadRequest}
+   * detail names the field, so that a client (the web page) can show the message beside it.
+   */
+  static StatusRuntimeException invalid(String field, String message) {
+    return withField(Code.INVALID_ARGUMENT, field, message);
+  }
+
   static StatusRuntimeException notFound(String message) {
     return Status.NOT_FOUND.withDescription(message).asRuntimeException();
+  }
+
+  static StatusRuntimeException notFound(String field, String message) {
+    return withField(Code.NOT_FOUND, field, message);
+  }
+
+  private static StatusRuntimeException withField(Code code, String field, String message) {
+    return StatusProto.toStatusRuntimeException(
+        com.google.rpc.Status.newBuilder()
+            .setCode(code.getNumber())
+            .setMessage(message)
+            .addDetails(
+                Any.pack(
+                    BadRequest.newBuilder()
+                        .addFieldViolations(
+                            BadRequest.FieldViolation.newBuilder()
+                                .setField(field)
+                                .setDescription(message))
+                        .build()))
+            .build());
   }
 }

@@ -26,6 +26,8 @@ import t2i.v1.GenerateEvent;
 import t2i.v1.GenerateRequest;
 import t2i.v1.GetJobRequest;
 import t2i.v1.Job;
+import t2i.v1.ListJobsRequest;
+import t2i.v1.ListJobsResponse;
 import t2i.v1.ListModelsRequest;
 import t2i.v1.ListModelsResponse;
 import t2i.v1.SubmitResponse;
@@ -193,6 +195,17 @@ public class TextToImageService implements TextToImageGrpc.AsyncService, Bindabl
       JobView view = gateway.jobs().cancel(CallScope.current().tenant(), request.getJobId());
       Job job = gateway.views().withImages(view).orElseGet(() -> gateway.views().summary(view));
       response.onNext(job);
+      response.onCompleted();
+    } catch (RuntimeException e) {
+      response.onError(toStatus(e));
+    }
+  }
+
+  @Override
+  @Blocking
+  public void listJobs(ListJobsRequest request, StreamObserver<ListJobsResponse> response) {
+    try {
+      response.onNext(gateway.history().list(CallScope.current().tenant(), request));
       response.onCompleted();
     } catch (RuntimeException e) {
       response.onError(toStatus(e));

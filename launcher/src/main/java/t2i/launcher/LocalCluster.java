@@ -418,6 +418,11 @@ public final class LocalCluster implements AutoCloseable {
     return "localhost:" + grpcPort;
   }
 
+  /** The first gateway's web page, {@code http://localhost:PORT/}. */
+  public String webAddress() {
+    return "http://localhost:" + supervisor.httpPort(Service.GATEWAY.module()) + "/";
+  }
+
   public String kafkaBootstrapServers() {
     return endpoints.kafkaBootstrapServers();
   }
@@ -502,6 +507,11 @@ public final class LocalCluster implements AutoCloseable {
       // The instance's name is its stable identity in its consumer group (static membership).
       config.put("t2i.kafka.group-instance-id", name);
       config.put("quarkus.management.port", Integer.toString(freePort()));
+      if (service == Service.GATEWAY) {
+        // The web page; only this machine reaches it, like the gRPC port.
+        config.putIfAbsent("quarkus.http.port", Integer.toString(freePort()));
+        config.putIfAbsent("quarkus.http.host", "localhost");
+      }
       Map<String, String> serviceConfig = service.configOf(config);
       List<String> commandPrefix = List.copyOf(prefix);
       // Registered only once its process runs, so that every instance has one.
@@ -535,6 +545,10 @@ public final class LocalCluster implements AutoCloseable {
 
     synchronized String managementPort(String name) {
       return instance(name).config.getOrDefault("quarkus.management.port", "");
+    }
+
+    synchronized String httpPort(String name) {
+      return instance(name).config.getOrDefault("quarkus.http.port", "");
     }
 
     synchronized Path log(String name) {

@@ -35,6 +35,7 @@ final class UpCommand implements Callable<Integer> {
                 });
     Runtime.getRuntime().addShutdownHook(hook);
     System.out.println("t2i is up. Gateway: " + running.gatewayAddress());
+    System.out.println("Web page: " + running.webAddress());
     System.out.println(
         "Try: ./t2i generate --server "
             + running.gatewayAddress()

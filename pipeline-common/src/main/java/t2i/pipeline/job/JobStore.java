@@ -160,8 +160,8 @@ public final class JobStore {
   private static final byte[] CREATE_SCRIPT =
       bytes(
           """
-          if KEYS[3] then
-            local holder = redis.call('GET', KEYS[3])
+          if KEYS[4] then
+            local holder = redis.call('GET', KEYS[4])
             if holder then return holder end
           end
           if redis.call('EXISTS', KEYS[1]) == 1 then return 'taken' end
@@ -171,9 +171,16 @@ public final class JobStore {
             redis.call('ZADD', KEYS[2], ARGV[5], ARGV[6])
             redis.call('PEXPIRE', KEYS[2], ARGV[3])
           end
-          if KEYS[3] then redis.call('SET', KEYS[3], ARGV[6], 'PX', ARGV[3]) end
+          redis.call('ZADD', KEYS[3], ARGV[2], ARGV[6])
+          redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (tonumber(ARGV[2]) - tonumber(ARGV[3])))
+          redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(tonumber(ARGV[7]) + 1))
+          redis.call('PEXPIRE', KEYS[3], ARGV[3])
+          if KEYS[4] then redis.call('SET', KEYS[4], ARGV[6], 'PX', ARGV[3]) end
           return 'created'
           """);
+
+  /** Most jobs a tenant's history keeps; the oldest go first. */
+  public static final int HISTORY_LIMIT = 10_000;
 
   private final UnifiedJedis redis;
   private final Duration retention;
@@ -231,6 +238,7 @@ public final class JobStore {
     List<byte[]> keys = new ArrayList<>();
     keys.add(bytes(RedisKeys.job(spec.getJobId())));
     keys.add(bytes(RedisKeys.deadlines()));
+    keys.add(bytes(RedisKeys.tenantHistory(spec.getTenant())));
     requestKey.ifPresent(k -> keys.add(bytes(k)));
     Object result =
         redis.eval(
@@ -242,7 +250,8 @@ public final class JobStore {
                 bytes(retention.toMillis()),
                 bytes(JobState.QUEUED.getNumber()),
                 bytes(spec.getDeadlineUnixMs()),
-                bytes(spec.getJobId())));
+                bytes(spec.getJobId()),
+                bytes(HISTORY_LIMIT)));
     String answer = text((byte[]) result);
     return switch (answer) {
       case "created" -> new Created();
@@ -490,6 +499,16 @@ public final class JobStore {
           }
         });
     return states;
+  }
+
+  /**
+   * Ids of a tenant's jobs, newest first, from position {@code offset} of its history; ids whose
+   * records have expired may be among them.
+   */
+  public List<String> history(String tenant, long offset, int count) {
+    return redis.zrange(
+        RedisKeys.tenantHistory(tenant),
+        ZRangeParams.zrangeParams(offset, offset + count - 1).rev());
   }
 
   public Optional<JobView> find(String jobId) {

@@ -120,6 +120,14 @@ public final class JobTracker {
             .build());
   }
 
+  /**
+   * Announces a preview of a denoising job's latent; nothing is recorded, since a stream that
+   * misses one simply shows the next.
+   */
+  public CompletableFuture<?> preview(String jobId, t2i.v1.Preview preview) {
+    return publish(event(jobId).setPreview(preview).build());
+  }
+
   /** Ends the job, recreating a lost record; returns STALE if it had already ended. */
   public CompletableFuture<JobStore.Change> finish(
       JobSpec spec, JobState state, @Nullable String reason) {

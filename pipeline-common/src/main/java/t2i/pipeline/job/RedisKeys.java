@@ -55,6 +55,14 @@ public final class RedisKeys {
     return "t2i:tenant:" + tenant + ":jobs";
   }
 
+  /**
+   * Sorted set of a tenant's jobs scored by their acceptance (ms): the history ListJobs pages
+   * through, newest first. Entries older than the job retention are dropped as new jobs come.
+   */
+  public static String tenantHistory(String tenant) {
+    return "t2i:tenant:" + tenant + ":history";
+  }
+
   /** Counter of a tenant's submissions in one fixed window, numbered from the epoch. */
   public static String tenantSubmissions(String tenant, long window) {
     return "t2i:tenant:" + tenant + ":submissions:" + window;

@@ -103,6 +103,7 @@ class MultiHostTest {
     config.put("quarkus.grpc.server.host", address);
     config.put("quarkus.grpc.server.port", Integer.toString(GRPC_PORT));
     config.put("quarkus.management.host", address);
+    config.put("quarkus.http.host", address);
     config.put("ai.djl.offline", "true");
     config.put("ai.djl.default_engine", "OnnxRuntime");
     services.add(
