@@ -307,6 +307,13 @@ class HelmChartTest {
     JsonNode service = chart.get("Service", "t2i-gateway");
     assertThat(service.path("spec").path("ports").get(0).path("targetPort").asText())
         .isEqualTo("grpc");
+    // The web page: the port the gateway serves it on, and the Service in front of it.
+    int web = RenderedChart.port(gateway, "http");
+    assertThat(RenderedChart.env(gateway, "T2I_HTTP_PORT")).contains(Integer.toString(web));
+    assertThat(Integer.toString(web))
+        .isEqualTo(ServiceSettings.of("gateway").placeholderDefault("T2I_HTTP_PORT"));
+    assertThat(service.path("spec").path("ports").get(1).path("targetPort").asText())
+        .isEqualTo("http");
   }
 
   @ParameterizedTest

@@ -101,7 +101,10 @@ class ImageConfigurationTest {
     List<String> ports = List.of(setting(image, "quarkus.jib.ports").split(",", -1));
     assertThat(ports).contains(service.placeholderDefault("T2I_MANAGEMENT_PORT"));
     if (module.equals("gateway")) {
-      assertThat(ports).contains(service.placeholderDefault("T2I_GRPC_PORT"));
+      assertThat(ports)
+          .contains(
+              service.placeholderDefault("T2I_GRPC_PORT"),
+              service.placeholderDefault("T2I_HTTP_PORT"));
     }
   }
 

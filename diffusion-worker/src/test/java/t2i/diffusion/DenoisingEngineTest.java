@@ -158,6 +158,37 @@ class DenoisingEngineTest {
   }
 
   @Test
+  void aListenerOfLatents_seesThePreviewOfTheFirstImageAfterEveryStep() {
+    engine(8, Duration.ZERO);
+    List<String> peeks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    DenoisingRequest.StepListener listener =
+        new DenoisingRequest.StepListener() {
+          @Override
+          public void stepDone(int step, int totalSteps) {}
+
+          @Override
+          public void latentAfterStep(int step, int total, DenoisingRequest.LatentPeek latent) {
+            byte[] rgb = latent.rgb();
+            peeks.add(
+                step
+                    + "/"
+                    + total
+                    + " "
+                    + latent.width()
+                    + "x"
+                    + latent.height()
+                    + " "
+                    + rgb.length);
+          }
+        };
+
+    submit(request().setSteps(3).setCount(2), listener).join();
+
+    // 64x48 pixels are an 8x6 latent: one RGB pixel per latent pixel.
+    assertThat(peeks).containsExactly("1/3 8x6 144", "2/3 8x6 144", "3/3 8x6 144");
+  }
+
+  @Test
   void anErrorOnTheDenoisingThread_failsItsJobs_reportsItFatal_andRefusesNewJobs() {
     engine(8, Duration.ZERO);
 

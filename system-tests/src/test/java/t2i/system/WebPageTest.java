@@ -34,6 +34,7 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import t2i.launcher.LocalCluster;
+import t2i.launcher.Service;
 
 /**
  * The gateway's web page in a real browser (the system's Chromium, headless, through its
@@ -155,12 +156,17 @@ class WebPageTest {
 
   @Test
   @Order(3)
-  void afterAReload_theHistoryHoldsTheJob_andOpensItFullSize() throws IOException {
+  void afterAGatewayRestartAndAReload_theHistoryHoldsTheJob_andOpensItFullSize()
+      throws IOException, InterruptedException {
     Assumptions.assumeFalse(generatedJob.isEmpty(), "the generating test did not pass");
+    String gateway = cluster.instances(Service.GATEWAY).getFirst();
+    assertThat(cluster.terminate(gateway, Duration.ofSeconds(30))).isZero();
+    cluster.restart(gateway);
+
     browser().navigate().refresh();
 
     waitUntil(() -> !cardState(generatedJob).isEmpty());
-    screenshot("web-gallery.png");
+    screenshot("web-gallery.png", "gallery");
     byCss(".job-card[data-job-id='" + generatedJob + "']").click();
     waitUntil(
         () ->
@@ -192,7 +198,7 @@ class WebPageTest {
     assertThat(weighted)
         .anySatisfy(t -> assertThat(t.getDomAttribute("data-weight")).startsWith("1.3"));
     assertThat(byId("token-counts").getText()).contains("window 1");
-    screenshot("web-inspector.png");
+    screenshot("web-inspector.png", "inspector");
   }
 
   @Test
@@ -297,6 +303,14 @@ class WebPageTest {
         .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
         .ignoring(NullPointerException.class)
         .until(driver -> condition.getAsBoolean());
+  }
+
+  /** A screenshot of one part of the page, scrolled into view. */
+  private static void screenshot(String name, String elementId) throws IOException {
+    WebElement element = byId(elementId);
+    ((JavascriptExecutor) browser()).executeScript("arguments[0].scrollIntoView();", element);
+    Path shot = element.getScreenshotAs(OutputType.FILE).toPath();
+    Files.copy(shot, SCREENSHOTS.resolve(name), StandardCopyOption.REPLACE_EXISTING);
   }
 
   private static void screenshot(String name) throws IOException {
