@@ -2,6 +2,7 @@ package t2i.gateway;
 
 import grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus;
 import io.grpc.BindableService;
+import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -13,6 +14,8 @@ import io.quarkus.grpc.runtime.Interceptors;
 import io.quarkus.grpc.runtime.health.GrpcHealthStorage;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.inject.Instance;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 import t2i.pipeline.failure.FailureKind;
@@ -80,6 +83,17 @@ public class TextToImageService implements TextToImageGrpc.AsyncService, Bindabl
   @Override
   public ServerServiceDefinition bindService() {
     return DecodingGuard.guard(TextToImageGrpc.bindService(this));
+  }
+
+  /**
+   * The service as its gRPC server runs it, for the web API's in-process calls. The last
+   * interceptor runs first: metrics see the refusals of the other two, as on the gRPC port.
+   */
+  @Produces
+  @Singleton
+  InterceptedService intercepted(
+      CallMetricsInterceptor metrics, ApiKeyInterceptor keys, CallLimitInterceptor limit) {
+    return new InterceptedService(ServerInterceptors.intercept(this, limit, keys, metrics));
   }
 
   @Override

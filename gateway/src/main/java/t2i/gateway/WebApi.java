@@ -2,10 +2,8 @@ package t2i.gateway;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
-import io.grpc.ServerInterceptors;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
-import io.quarkus.grpc.GrpcService;
 import io.vertx.ext.web.Router;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.event.Observes;
@@ -32,12 +30,7 @@ final class WebApi {
   private final ManagedChannel channel;
   private final WebRoutes routes;
 
-  WebApi(
-      @GrpcService TextToImageService service,
-      CallMetricsInterceptor metrics,
-      ApiKeyInterceptor keys,
-      CallLimitInterceptor limit,
-      GatewayConfig config) {
+  WebApi(InterceptedService service, GatewayConfig config) {
     GatewayConfig.Web web = config.gateway().web();
     String name = "t2i-web-" + UUID.randomUUID();
     executor =
@@ -50,11 +43,10 @@ final class WebApi {
             Thread.ofPlatform().name("web-api-", 0).daemon(true).factory());
     executor.allowCoreThreadTimeOut(true);
     try {
-      // The last interceptor runs first: metrics see the refusals of the other two, as on gRPC.
       server =
           InProcessServerBuilder.forName(name)
               .executor(executor)
-              .addService(ServerInterceptors.intercept(service, limit, keys, metrics))
+              .addService(service.definition())
               .build()
               .start();
     } catch (IOException e) {
