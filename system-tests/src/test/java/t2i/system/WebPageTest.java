@@ -57,8 +57,10 @@ class WebPageTest {
   private static final Path SCREENSHOTS =
       Path.of(System.getProperty("repo.root"), "system-tests/target/screenshots");
 
-  /** The job the first test generates, found again after a reload. */
+  /** The job the first test generates, found again after a reload, and its seed. */
   private static String generatedJob = "";
+
+  private static String generatedSeed = "";
 
   @BeforeAll
   static void openBrowser(LocalCluster shared) throws IOException {
@@ -105,8 +107,9 @@ class WebPageTest {
 
     waitUntil(() -> !browser().findElements(By.cssSelector("#result img.result-image")).isEmpty());
     generatedJob = byId("job-id").getText().strip();
+    generatedSeed = byId("seed-used").getText().strip();
     assertThat(generatedJob).isNotEmpty();
-    assertThat(byId("seed-used").getText()).matches(".*\\d+.*");
+    assertThat(generatedSeed).matches("\\d+");
     assertThat(naturalWidth(browser().findElement(By.cssSelector("#result img.result-image"))))
         .isEqualTo(64);
     waitUntil(() -> "SUCCEEDED".equals(cardState(generatedJob)));
@@ -177,7 +180,14 @@ class WebPageTest {
                     == 64);
     WebElement download = browser().findElement(By.cssSelector("#job-detail a.download"));
     assertThat(download.getDomAttribute("download")).isEqualTo("t2i-" + generatedJob + "-0.png");
-    byId("detail-close").click();
+
+    byId("rerun-same").click();
+
+    waitUntil(
+        () ->
+            !byId("job-id").getText().strip().equals(generatedJob)
+                && !browser().findElements(By.cssSelector("#result img.result-image")).isEmpty());
+    assertThat(byId("seed-used").getText().strip()).isEqualTo(generatedSeed);
   }
 
   @Test
@@ -261,6 +271,26 @@ class WebPageTest {
                     "return [sessionStorage.getItem('t2i.apiKey'), JSON.stringify(localStorage)];"));
     assertThat(stored.toString()).contains(key);
     assertThat(((List<?>) stored).get(1).toString()).doesNotContain(key);
+  }
+
+  @Test
+  @Order(7)
+  void onAPhoneSizedScreen_thePageFitsItsWidth() {
+    browser().manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
+    try {
+      browser().get(page);
+      waitUntil(() -> byId("prompt").isDisplayed());
+      Object overflow =
+          ((JavascriptExecutor) browser())
+              .executeScript(
+                  "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
+      assertThat(overflow)
+          .isInstanceOfSatisfying(
+              Number.class, n -> assertThat(n.intValue()).isLessThanOrEqualTo(0));
+      assertThat(byId("generate").isDisplayed()).isTrue();
+    } finally {
+      browser().manage().window().setSize(new org.openqa.selenium.Dimension(1280, 1000));
+    }
   }
 
   /** The state the gallery shows for a job; empty while it does not list the job. */
