@@ -49,6 +49,7 @@ import t2i.v1.Accepted;
 import t2i.v1.GenerateEvent;
 import t2i.v1.GenerateRequest;
 import t2i.v1.JobState;
+import t2i.v1.Preview;
 import t2i.v1.QueuePosition;
 import t2i.v1.TextToImageGrpc;
 
@@ -281,6 +282,32 @@ class GenerateStreamTest {
     reads.runAll();
     assertThat(reader.events.poll(200, TimeUnit.MILLISECONDS))
         .as("no second event for the same state")
+        .isNull();
+  }
+
+  @Test
+  void forASlowClient_previewsCollapseIntoTheLatest_likeProgress() throws Exception {
+    Reader reader = open(1);
+    GenerateStream stream = serverSide();
+    stream.accepted(accepted());
+    assertThat(reader.next().hasAccepted()).isTrue();
+
+    for (int step = 1; step <= 3; step++) {
+      stream.onEvent(step(step, 10));
+      stream.onEvent(
+          JobEvent.newBuilder()
+              .setJobId(spec.getJobId())
+              .setPreview(Preview.newBuilder().setStep(step).setTotalSteps(10))
+              .build());
+    }
+    calls.getLast().request(10);
+
+    GenerateEvent preview = reader.next();
+    GenerateEvent progress = reader.next();
+    assertThat(preview.getPreview().getStep()).isEqualTo(3);
+    assertThat(progress.getProgress().getStep()).isEqualTo(3);
+    assertThat(reader.events.poll(200, TimeUnit.MILLISECONDS))
+        .as("the earlier steps' previews and progress were superseded")
         .isNull();
   }
 
