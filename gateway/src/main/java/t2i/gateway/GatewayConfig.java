@@ -140,15 +140,15 @@ public interface GatewayConfig {
    * T2I_HTTP_PORT}): the same job service, keys, tenants and quotas as gRPC.
    */
   interface Web {
-    /** Threads that run the web API's calls (each a gRPC call in-process); a queue holds more. */
+    /** Threads that run the web API's calls (each a gRPC call in-process). */
     @WithDefault("16")
     @Min(1)
     int threads();
 
-    /** Web API calls waiting for a thread before more are refused with 503. */
+    /** Web API calls and event streams in flight at once; more are refused with 503. */
     @WithDefault("256")
     @Min(1)
-    int queue();
+    int maxCalls();
   }
 
   /**

@@ -39,7 +39,7 @@ final class WebApi {
             web.threads(),
             30,
             TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(web.queue()),
+            new ArrayBlockingQueue<>(web.maxCalls()),
             Thread.ofPlatform().name("web-api-", 0).daemon(true).factory());
     executor.allowCoreThreadTimeOut(true);
     try {
@@ -54,7 +54,7 @@ final class WebApi {
       throw new UncheckedIOException("the web API's in-process server did not start", e);
     }
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
-    routes = new WebRoutes(TextToImageGrpc.newStub(channel), executor);
+    routes = new WebRoutes(TextToImageGrpc.newStub(channel), web.maxCalls());
   }
 
   void register(@Observes Router router) {

@@ -19,7 +19,8 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.Locale;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import org.jboss.logging.Logger;
 import org.jspecify.annotations.Nullable;
@@ -68,11 +69,17 @@ final class WebRoutes {
       Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER);
 
   private final TextToImageGrpc.TextToImageStub stub;
-  private final ThreadPoolExecutor executor;
+  private final Semaphore calls;
+  private final int maxCalls;
 
-  WebRoutes(TextToImageGrpc.TextToImageStub stub, ThreadPoolExecutor executor) {
+  /**
+   * @param maxCalls most calls and event streams in flight at once; each holds at most one task of
+   *     the in-process server's executor at a time, so an executor queue this long never overflows
+   */
+  WebRoutes(TextToImageGrpc.TextToImageStub stub, int maxCalls) {
     this.stub = stub;
-    this.executor = executor;
+    this.calls = new Semaphore(maxCalls);
+    this.maxCalls = maxCalls;
   }
 
   void register(Router router) {
@@ -277,7 +284,8 @@ final class WebRoutes {
       RoutingContext ctx,
       BiConsumer<TextToImageGrpc.TextToImageStub, StreamObserver<T>> call,
       java.util.function.Consumer<T> onAnswer) {
-    if (saturated(ctx)) {
+    Runnable release = admit(ctx);
+    if (release == null) {
       return;
     }
     call.accept(
@@ -292,11 +300,13 @@ final class WebRoutes {
 
           @Override
           public void onError(Throwable t) {
+            release.run();
             grpcError(ctx, t);
           }
 
           @Override
           public void onCompleted() {
+            release.run();
             if (answer != null) {
               onAnswer.accept(answer);
             }
@@ -308,19 +318,22 @@ final class WebRoutes {
   private void events(
       RoutingContext ctx,
       BiConsumer<TextToImageGrpc.TextToImageStub, StreamObserver<GenerateEvent>> call) {
-    if (saturated(ctx)) {
+    Runnable release = admit(ctx);
+    if (release == null) {
       return;
     }
-    call.accept(authenticated(ctx), new EventStream(ctx));
+    call.accept(authenticated(ctx), new EventStream(ctx, release));
   }
 
   private static final class EventStream implements ClientResponseObserver<Message, GenerateEvent> {
     private final RoutingContext ctx;
+    private final Runnable release;
     private boolean started;
     private @Nullable ClientCallStreamObserver<Message> call;
 
-    EventStream(RoutingContext ctx) {
+    EventStream(RoutingContext ctx, Runnable release) {
       this.ctx = ctx;
+      this.release = release;
     }
 
     @Override
@@ -374,6 +387,7 @@ final class WebRoutes {
 
     @Override
     public synchronized void onError(Throwable t) {
+      release.run();
       if (!started) {
         grpcError(ctx, t);
         return;
@@ -385,28 +399,40 @@ final class WebRoutes {
 
     @Override
     public synchronized void onCompleted() {
+      release.run();
       if (!ctx.response().ended() && !ctx.response().closed()) {
         ctx.response().end();
       }
     }
   }
 
-  /** Refuses a call when the web API's threads are behind: the gateway is overloaded. */
-  private boolean saturated(RoutingContext ctx) {
-    if (executor.getQueue().remainingCapacity() > 0) {
-      return false;
+  /**
+   * Takes a place for a call, or refuses it with 503 when {@code t2i.gateway.web.max-calls} are in
+   * flight.
+   *
+   * @return what gives the place back (once, however often it runs); null if refused
+   */
+  private @Nullable Runnable admit(RoutingContext ctx) {
+    if (!calls.tryAcquire()) {
+      error(
+          ctx,
+          HttpResponseStatus.SERVICE_UNAVAILABLE,
+          new JsonObject()
+              .put("code", "UNAVAILABLE")
+              .put(
+                  "message",
+                  "this gateway has its most web API calls and streams in flight ("
+                      + maxCalls
+                      + ", t2i.gateway.web.max-calls); retry in a second")
+              .put("retryAfterMs", "1000"));
+      return null;
     }
-    error(
-        ctx,
-        HttpResponseStatus.SERVICE_UNAVAILABLE,
-        new JsonObject()
-            .put("code", "UNAVAILABLE")
-            .put(
-                "message",
-                "the gateway's web API is busy (t2i.gateway.web.threads and queue); retry in a"
-                    + " second")
-            .put("retryAfterMs", "1000"));
-    return true;
+    AtomicBoolean released = new AtomicBoolean();
+    return () -> {
+      if (released.compareAndSet(false, true)) {
+        calls.release();
+      }
+    };
   }
 
   /** The stub, carrying the caller's API key as gRPC metadata. */

@@ -14,6 +14,8 @@ public class QuotaProfile implements QuarkusTestProfile {
   static final String ADMISSION_KEY = "t2i_admission-key";
   static final String LATE_KEY = "t2i_late-key";
   static final String WATCHER_KEY = "t2i_watcher-key";
+  static final String WEB_KEY = "t2i_web-key";
+  static final int WEB_MAX_CALLS = 1;
   static final int MAX_STREAMS = 1;
 
   static final int MAX_IN_FLIGHT = 2;
@@ -41,7 +43,10 @@ public class QuotaProfile implements QuarkusTestProfile {
                 + ",late:"
                 + ApiKeys.hashHex(LATE_KEY)
                 + ",watcher:"
-                + ApiKeys.hashHex(WATCHER_KEY)),
+                + ApiKeys.hashHex(WATCHER_KEY)
+                + ",web:"
+                + ApiKeys.hashHex(WEB_KEY)),
+        Map.entry("t2i.gateway.web.max-calls", Integer.toString(WEB_MAX_CALLS)),
         Map.entry("t2i.gateway.max-streams", Integer.toString(MAX_STREAMS)),
         Map.entry("t2i.gateway.quota.max-jobs-in-flight", Integer.toString(MAX_IN_FLIGHT)),
         Map.entry("t2i.gateway.quota.max-submissions", Integer.toString(MAX_SUBMISSIONS)),
