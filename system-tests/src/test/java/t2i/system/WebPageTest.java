@@ -241,6 +241,16 @@ class WebPageTest {
             "web-team:" + hash,
             "quarkus.http.port",
             Integer.toString(port)));
+    // The other test classes share the cluster: it goes again when this test ends.
+    String added = cluster.instances(Service.GATEWAY).getLast();
+    try {
+      seesOnlyItsOwnJobs(port, key);
+    } finally {
+      cluster.terminate(added, Duration.ofSeconds(30));
+    }
+  }
+
+  private void seesOnlyItsOwnJobs(int port, String key) {
     browser().get("http://localhost:" + port + "/");
 
     waitUntil(() -> byId("api-key-dialog").isDisplayed());
