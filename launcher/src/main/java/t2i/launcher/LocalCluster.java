@@ -342,11 +342,16 @@ public final class LocalCluster implements AutoCloseable {
     return "http://localhost:" + supervisor.managementPort(name);
   }
 
-  /** The Prometheus endpoints of every instance, by instance name. */
+  /** The Prometheus endpoints of every instance that runs, by instance name. */
   public Map<String, String> metricsUrls() {
     Map<String, String> urls = new LinkedHashMap<>();
+    // An instance stopped on purpose (terminated, or killed and held) has no metrics to read.
+    List<String> running = supervisor.runningNames();
     for (Service service : Service.values()) {
       for (String name : supervisor.names(service)) {
+        if (!running.contains(name)) {
+          continue;
+        }
         urls.put(name, managementUrl(name) + "/q/metrics");
       }
     }

@@ -22,7 +22,6 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
@@ -38,12 +37,12 @@ import t2i.launcher.Service;
 
 /**
  * The gateway's web page in a real browser (the system's Chromium, headless, through its
- * chromedriver) against the shared cluster's services: generating, watching previews and progress,
- * cancelling, the history after a reload, the token inspector and refusals; and, on a gateway with
- * API keys, the key dialog and tenant separation. Screenshots go to {@code
+ * chromedriver) against the services of a cluster of its own (it restarts a gateway and adds one,
+ * which the other test classes' shared cluster must not see): generating, watching previews and
+ * progress, cancelling, the history after a reload, the token inspector and refusals; and, on a
+ * gateway with API keys, the key dialog and tenant separation. Screenshots go to {@code
  * system-tests/target/screenshots} (copies of them illustrate the README in {@code docs/}).
  */
-@ExtendWith(SharedCluster.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WebPageTest {
 
@@ -53,7 +52,7 @@ class WebPageTest {
 
   private static @Nullable ChromeDriver browser;
   private static String page = "";
-  private static LocalCluster cluster;
+  private static @Nullable LocalCluster cluster;
   private static final Path SCREENSHOTS =
       Path.of(System.getProperty("repo.root"), "system-tests/target/screenshots");
 
@@ -63,13 +62,24 @@ class WebPageTest {
   private static String generatedSeed = "";
 
   @BeforeAll
-  static void openBrowser(LocalCluster shared) throws IOException {
+  static void openBrowser() throws Exception {
     Assumptions.assumeTrue(
         Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
         "needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver);"
             + " .ci/run installs them");
-    cluster = shared;
-    page = shared.webAddress();
+    Path home = Path.of(System.getProperty("repo.root"));
+    LocalCluster started =
+        LocalCluster.start(
+            LocalCluster.Options.forCheckout(home)
+                .withLogDir(home.resolve("system-tests/target/web-page-logs"))
+                .withDefaultModel("tiny-random")
+                .withExtraConfig(
+                    Map.of(
+                        "t2i.gateway.quota.max-jobs-in-flight", "1000",
+                        "t2i.gateway.quota.max-submissions", "100000")),
+            line -> System.out.println("web page cluster: " + line));
+    cluster = started;
+    page = started.webAddress();
     Files.createDirectories(SCREENSHOTS);
     browser = startBrowser();
   }
@@ -86,8 +96,14 @@ class WebPageTest {
 
   @AfterAll
   static void closeBrowser() {
-    if (browser != null) {
-      browser.quit();
+    try {
+      if (browser != null) {
+        browser.quit();
+      }
+    } finally {
+      if (cluster != null) {
+        cluster.close();
+      }
     }
   }
 
@@ -162,9 +178,9 @@ class WebPageTest {
   void afterAGatewayRestartAndAReload_theHistoryHoldsTheJob_andOpensItFullSize()
       throws IOException, InterruptedException {
     Assumptions.assumeFalse(generatedJob.isEmpty(), "the generating test did not pass");
-    String gateway = cluster.instances(Service.GATEWAY).getFirst();
-    assertThat(cluster.terminate(gateway, Duration.ofSeconds(30))).isZero();
-    cluster.restart(gateway);
+    String gateway = cluster().instances(Service.GATEWAY).getFirst();
+    assertThat(cluster().terminate(gateway, Duration.ofSeconds(30))).isZero();
+    cluster().restart(gateway);
 
     browser().navigate().refresh();
 
@@ -233,20 +249,21 @@ class WebPageTest {
                 java.security.MessageDigest.getInstance("SHA-256")
                     .digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     int port = freePort();
-    cluster.addGateway(
-        Map.of(
-            "t2i.gateway.auth.enabled",
-            "true",
-            "t2i.gateway.auth.keys",
-            "web-team:" + hash,
-            "quarkus.http.port",
-            Integer.toString(port)));
+    cluster()
+        .addGateway(
+            Map.of(
+                "t2i.gateway.auth.enabled",
+                "true",
+                "t2i.gateway.auth.keys",
+                "web-team:" + hash,
+                "quarkus.http.port",
+                Integer.toString(port)));
     // The other test classes share the cluster: it goes again when this test ends.
-    String added = cluster.instances(Service.GATEWAY).getLast();
+    String added = cluster().instances(Service.GATEWAY).getLast();
     try {
       seesOnlyItsOwnJobs(port, key);
     } finally {
-      cluster.terminate(added, Duration.ofSeconds(30));
+      cluster().terminate(added, Duration.ofSeconds(30));
     }
   }
 
@@ -356,6 +373,13 @@ class WebPageTest {
   private static void screenshot(String name) throws IOException {
     Path shot = ((TakesScreenshot) browser()).getScreenshotAs(OutputType.FILE).toPath();
     Files.copy(shot, SCREENSHOTS.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private static LocalCluster cluster() {
+    if (cluster == null) {
+      throw new IllegalStateException("the cluster did not start");
+    }
+    return cluster;
   }
 
   private static ChromeDriver browser() {
