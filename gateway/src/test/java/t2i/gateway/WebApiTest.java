@@ -76,11 +76,15 @@ class WebApiTest {
   }
 
   @Test
-  void listJobs_pagesThroughTheCallersJobsNewestFirst() throws InterruptedException {
+  void listJobs_pagesThroughTheCallersJobsNewestFirst() {
     List<String> submitted = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       submitted.add(submit("history " + i));
-      Thread.sleep(5); // distinct acceptance times
+      long acceptedBy = System.currentTimeMillis();
+      // The history orders by acceptance time in ms: the next job is accepted a ms later at least.
+      await()
+          .pollInterval(Duration.ofMillis(1))
+          .until(() -> System.currentTimeMillis() > acceptedBy);
     }
 
     ListJobsResponse first = blocking.listJobs(ListJobsRequest.newBuilder().setPageSize(2).build());
