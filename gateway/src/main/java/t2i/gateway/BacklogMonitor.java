@@ -60,6 +60,9 @@ final class BacklogMonitor implements Backlog, QueuePositions, AutoCloseable {
   /** How long a partition must have had work before its rate is trusted for an estimate. */
   private static final Duration MIN_BUSY = Duration.ofSeconds(3);
 
+  /** How much of a partition's newest busy time its rate is taken over. */
+  private static final Duration RECENT_BUSY = Duration.ofSeconds(10);
+
   private static final String GROUP_PREFIX = "t2i-";
 
   private record Measurement(long queuedJobs, long atMillis) {}
@@ -99,7 +102,8 @@ final class BacklogMonitor implements Backlog, QueuePositions, AutoCloseable {
         new PartitionRates(
             RATE_WINDOW,
             (int) (RATE_WINDOW.toMillis() / Math.max(interval.toMillis(), 1)) + 2,
-            MIN_BUSY);
+            MIN_BUSY,
+            RECENT_BUSY);
     this.scheduler =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("kafka-backlog").daemon(true).factory());

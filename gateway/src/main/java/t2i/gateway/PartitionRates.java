@@ -3,6 +3,7 @@ package t2i.gateway;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
@@ -13,8 +14,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * How far each partition's stage has taken up records, and how fast it moves while it has work,
  * from the measurements the backlog monitor takes over the last {@code window}. Only the time the
- * partition had records waiting counts: an idle stage is not a slow one. Bounded: each partition
- * keeps at most {@code maxSamples}. Thread-safe.
+ * partition had records waiting counts: an idle stage is not a slow one. Of that time only the
+ * newest {@code recentBusy} counts, so that the rate follows a stage that speeds up or slows down
+ * (a worker warming up, a neighbour that stops taking the CPU) within seconds. Bounded: each
+ * partition keeps at most {@code maxSamples}. Thread-safe.
  */
 final class PartitionRates {
 
@@ -32,15 +35,23 @@ final class PartitionRates {
   private final long windowMillis;
   private final int maxSamples;
   private final long minBusyMillis;
+  private final long recentBusyMillis;
 
   /**
    * @param minBusy how long a partition must have had work before its rate counts: a rate from the
    *     first second of a burst says more about when the measurements fell than about the stage
+   * @param recentBusy how much of the newest busy time the rate is taken over, at least {@code
+   *     minBusy}
    */
-  PartitionRates(Duration window, int maxSamples, Duration minBusy) {
+  PartitionRates(Duration window, int maxSamples, Duration minBusy, Duration recentBusy) {
+    if (recentBusy.compareTo(minBusy) < 0) {
+      throw new IllegalArgumentException(
+          "recentBusy (" + recentBusy + ") must be at least minBusy (" + minBusy + ")");
+    }
     this.windowMillis = window.toMillis();
     this.maxSamples = maxSamples;
     this.minBusyMillis = Math.max(1, minBusy.toMillis());
+    this.recentBusyMillis = Math.max(1, recentBusy.toMillis());
   }
 
   /**
@@ -83,8 +94,8 @@ final class PartitionRates {
   }
 
   /**
-   * Records the stage took up from the partition per second of the window's time in which records
-   * waited there; empty until it has had work for {@code minBusy}.
+   * Records the stage took up from the partition per second of the newest {@code recentBusy} of the
+   * window's time in which records waited there; empty until it has had work for {@code minBusy}.
    */
   OptionalDouble perSecond(TopicPartition partition) {
     Deque<Sample> history = samples.get(partition);
@@ -94,13 +105,16 @@ final class PartitionRates {
     long moved = 0;
     long busyMillis = 0;
     synchronized (history) {
-      @Nullable Sample previous = null;
-      for (Sample sample : history) {
-        if (previous != null && previous.backlogged()) {
-          moved += sample.next() - previous.next();
-          busyMillis += sample.atMillis() - previous.atMillis();
+      // Newest first: each sample closes the interval that its predecessor opened.
+      @Nullable Sample later = null;
+      for (Iterator<Sample> samples = history.descendingIterator();
+          samples.hasNext() && busyMillis < recentBusyMillis; ) {
+        Sample sample = samples.next();
+        if (later != null && sample.backlogged()) {
+          moved += later.next() - sample.next();
+          busyMillis += later.atMillis() - sample.atMillis();
         }
-        previous = sample;
+        later = sample;
       }
     }
     return busyMillis < minBusyMillis

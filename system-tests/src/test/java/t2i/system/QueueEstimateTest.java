@@ -33,7 +33,7 @@ import t2i.v1.TextToImageGrpc;
  * A burst of jobs queues up before the one diffusion worker: while they wait, GetJob says how many
  * jobs are ahead of each and when the worker should take it up. The estimates are compared with the
  * times the worker did take each job up, and the error is written to {@code
- * system-tests/target/queue-estimate.md}.
+ * system-tests/target/queue-estimate.md}, each sighting to {@code queue-estimate-sightings.csv}.
  */
 @ExtendWith(SharedCluster.class)
 class QueueEstimateTest {
@@ -98,6 +98,8 @@ class QueueEstimateTest {
 
     List<Long> errors = new ArrayList<>();
     List<Long> waits = new ArrayList<>();
+    StringBuilder table =
+        new StringBuilder("job,seen_at_ms,jobs_ahead,estimated_start_ms,started_ms\n");
     for (Map.Entry<String, List<Sighting>> entry : sightings.entrySet()) {
       List<Sighting> seen = entry.getValue();
       // An estimate over all partitions moves a little either way, but the queue moves forward.
@@ -112,6 +114,14 @@ class QueueEstimateTest {
               .findFirst()
               .orElseThrow();
       for (Sighting sighting : seen) {
+        table.append(
+            "%s,%d,%d,%s,%d%n"
+                .formatted(
+                    entry.getKey(),
+                    sighting.atMillis(),
+                    sighting.jobsAhead(),
+                    sighting.estimatedStartMillis().map(String::valueOf).orElse(""),
+                    started));
         if (sighting.estimatedStartMillis().isPresent() && started > sighting.atMillis()) {
           errors.add(Math.abs(sighting.estimatedStartMillis().get() - started));
           waits.add(started - sighting.atMillis());
@@ -139,6 +149,11 @@ class QueueEstimateTest {
                 percentile(errors, 90),
                 percentile(errors, 100));
     System.out.println("Queue estimate:\n" + report);
+    Files.writeString(
+        Path.of(
+            System.getProperty("repo.root"), "system-tests/target/queue-estimate-sightings.csv"),
+        table,
+        StandardCharsets.UTF_8);
     Files.writeString(
         Path.of(System.getProperty("repo.root"), "system-tests/target/queue-estimate.md"),
         report,
