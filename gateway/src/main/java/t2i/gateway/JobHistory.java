@@ -14,7 +14,7 @@ import t2i.v1.ListJobsResponse;
  * A tenant's jobs, newest first, a page at a time (ListJobs), from the history the job store keeps
  * per tenant. A page token is the position in that history where the next page starts; a filtered
  * page reads at most {@value #MAX_SCANNED} entries and may come back short, with a token to go on.
- * Thread-safe; owns nothing.
+ * The records of each batch of entries are read in one round trip. Thread-safe; owns nothing.
  */
 final class JobHistory {
 
@@ -49,15 +49,17 @@ final class JobHistory {
     long scanned = 0;
     boolean more = true;
     while (jobs.size() < pageSize && scanned < MAX_SCANNED) {
-      List<String> ids = store.history(tenant, offset, READ_BATCH);
+      // Unfiltered, every live entry fills the page; filtered, read ahead in larger batches.
+      int batch = wanted == JobState.JOB_STATE_UNSPECIFIED ? pageSize - jobs.size() : READ_BATCH;
+      List<String> ids = store.history(tenant, offset, batch);
       if (ids.isEmpty()) {
         more = false;
         break;
       }
-      for (String id : ids) {
+      List<Optional<JobView>> found = store.findAll(ids);
+      for (Optional<JobView> view : found) {
         offset++;
         scanned++;
-        Optional<JobView> view = store.find(id);
         // An expired job's entry outlives its record by at most one retention.
         if (view.isPresent()
             && view.get().spec().getTenant().equals(tenant)

@@ -512,7 +512,29 @@ public final class JobStore {
   }
 
   public Optional<JobView> find(String jobId) {
-    Map<byte[], byte[]> fields = redis.hgetAll(bytes(RedisKeys.job(jobId)));
+    return view(jobId, redis.hgetAll(bytes(RedisKeys.job(jobId))));
+  }
+
+  /**
+   * The records of several jobs in one round trip, in the order of {@code jobIds}; empty where a
+   * job has no record.
+   */
+  public List<Optional<JobView>> findAll(List<String> jobIds) {
+    List<Response<Map<byte[], byte[]>>> responses = new ArrayList<>(jobIds.size());
+    try (AbstractPipeline pipeline = redis.pipelined()) {
+      for (String jobId : jobIds) {
+        responses.add(pipeline.hgetAll(bytes(RedisKeys.job(jobId))));
+      }
+      pipeline.sync();
+    }
+    List<Optional<JobView>> views = new ArrayList<>(jobIds.size());
+    for (int i = 0; i < jobIds.size(); i++) {
+      views.add(view(jobIds.get(i), responses.get(i).get()));
+    }
+    return views;
+  }
+
+  private static Optional<JobView> view(String jobId, @Nullable Map<byte[], byte[]> fields) {
     if (fields == null || fields.isEmpty()) {
       return Optional.empty();
     }

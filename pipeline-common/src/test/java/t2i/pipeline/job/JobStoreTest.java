@@ -199,6 +199,27 @@ class JobStoreTest {
   }
 
   @Test
+  void findAll_readsSeveralRecordsInOneCall_inTheOrderAsked_emptyForUnknownOnes() {
+    JobSpec running = newSpec();
+    JobSpec cancelled = newSpec();
+    store.create(running);
+    store.create(cancelled);
+    store.advance(running.getJobId(), JobState.DENOISING);
+    store.finish(cancelled.getJobId(), JobState.CANCELLED, "by the user");
+
+    List<Optional<JobView>> found =
+        store.findAll(List.of(cancelled.getJobId(), "unknown", running.getJobId()));
+
+    assertThat(found).hasSize(3);
+    assertThat(found.get(0))
+        .hasValueSatisfying(v -> assertThat(v.reason()).isEqualTo("by the user"));
+    assertThat(found.get(1)).isEmpty();
+    assertThat(found.get(2))
+        .hasValueSatisfying(v -> assertThat(v.state()).isEqualTo(JobState.DENOISING));
+    assertThat(found.get(2).orElseThrow()).isEqualTo(store.find(running.getJobId()).orElseThrow());
+  }
+
+  @Test
   void writesCarryingTheSpec_recreateARecordRedisLost_andThenApply() {
     JobSpec spec = newSpec().toBuilder().setAcceptedAtUnixMs(1234).build();
 
