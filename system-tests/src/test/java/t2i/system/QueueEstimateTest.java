@@ -99,7 +99,7 @@ class QueueEstimateTest {
     List<Long> errors = new ArrayList<>();
     List<Long> waits = new ArrayList<>();
     StringBuilder table =
-        new StringBuilder("job,seen_at_ms,jobs_ahead,estimated_start_ms,started_ms\n");
+        new StringBuilder("job,submitted,seen_at_ms,jobs_ahead,estimated_start_ms,started_ms\n");
     for (Map.Entry<String, List<Sighting>> entry : sightings.entrySet()) {
       List<Sighting> seen = entry.getValue();
       // An estimate over all partitions moves a little either way, but the queue moves forward.
@@ -115,9 +115,10 @@ class QueueEstimateTest {
               .orElseThrow();
       for (Sighting sighting : seen) {
         table.append(
-            "%s,%d,%d,%s,%d%n"
+            "%s,%d,%d,%d,%s,%d%n"
                 .formatted(
                     entry.getKey(),
+                    jobIds.indexOf(entry.getKey()),
                     sighting.atMillis(),
                     sighting.jobsAhead(),
                     sighting.estimatedStartMillis().map(String::valueOf).orElse(""),
