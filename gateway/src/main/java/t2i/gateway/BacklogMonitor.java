@@ -6,7 +6,6 @@ import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -19,6 +18,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsResult;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -42,6 +43,11 @@ import t2i.v1.QueuePosition;
  * partition lately. The committed offset is no head: a stage commits a partition only up to its
  * oldest record in flight.
  *
+ * <p>Each measurement asks the broker for the partitions' ends and, in one request, every stage's
+ * committed offsets; the topics are described every {@link #REDESCRIBE_AFTER}, and a log's start is
+ * asked only for a partition some stage never committed. Every gateway replica measures, so this is
+ * the gateway's main cost while it is idle.
+ *
  * <p>Owns the Kafka admin client and the thread; {@link #close()} stops both. Thread-safe.
  */
 final class BacklogMonitor implements Backlog, QueuePositions, AutoCloseable {
@@ -60,6 +66,9 @@ final class BacklogMonitor implements Backlog, QueuePositions, AutoCloseable {
   /** How long a partition must have had work before its rate is trusted for an estimate. */
   private static final Duration MIN_BUSY = Duration.ofSeconds(3);
 
+  /** How long the input topics' partitions, as described, are taken as they are. */
+  private static final Duration REDESCRIBE_AFTER = Duration.ofSeconds(30);
+
   /** How much of a partition's newest busy time its rate is taken over. */
   private static final Duration RECENT_BUSY = Duration.ofSeconds(10);
 
@@ -75,8 +84,10 @@ final class BacklogMonitor implements Backlog, QueuePositions, AutoCloseable {
   private volatile @Nullable Measurement last;
   private final PartitionRates rates;
   private final Supplier<Map<String, Long>> queueHeads;
-  // Each input topic's partitions, as last described.
+  // Each input topic's partitions, as last described; when to describe them again (measuring
+  // thread only).
   private volatile Map<String, List<TopicPartition>> partitionsOf = Map.of();
+  private long describeAgainAtMillis;
   // The gateway reached Kafka while starting; only a failed measurement says otherwise.
   private volatile boolean reachable = true;
 
@@ -199,6 +210,8 @@ final class BacklogMonitor implements Backlog, QueuePositions, AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      // The topics may have changed under the failure: describe them again next time.
+      describeAgainAtMillis = 0;
       if (reachable) {
         LOG.warnf(
             "Cannot measure the job backlog in Kafka (%s); admitting jobs without it until it"
@@ -211,53 +224,77 @@ final class BacklogMonitor implements Backlog, QueuePositions, AutoCloseable {
 
   private long measure() throws InterruptedException, ExecutionException, TimeoutException {
     long timeout = Math.max(interval.toMillis(), 1000);
-    Set<String> topics = stages.stream().map(Stage::topic).collect(Collectors.toSet());
-    Map<String, TopicDescription> described =
-        admin.describeTopics(topics).allTopicNames().get(timeout, TimeUnit.MILLISECONDS);
+    long now = clock.millis();
+    Map<String, List<TopicPartition>> partitions = partitions(now, timeout);
     Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-    Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
-    for (TopicDescription topic : described.values()) {
-      topic
-          .partitions()
-          .forEach(
-              p -> {
-                TopicPartition partition = new TopicPartition(topic.name(), p.partition());
-                latest.put(partition, OffsetSpec.latest());
-                earliest.put(partition, OffsetSpec.earliest());
-              });
-    }
-    partitionsOf = latest.keySet().stream().collect(Collectors.groupingBy(TopicPartition::topic));
+    partitions.values().forEach(list -> list.forEach(p -> latest.put(p, OffsetSpec.latest())));
     Map<TopicPartition, ListOffsetsResultInfo> ends =
         admin.listOffsets(latest).all().get(timeout, TimeUnit.MILLISECONDS);
+    // Every stage's committed offsets in one request.
+    Map<String, ListConsumerGroupOffsetsSpec> groups = new HashMap<>();
+    stages.forEach(stage -> groups.put(stage.group(), new ListConsumerGroupOffsetsSpec()));
+    ListConsumerGroupOffsetsResult offsets = admin.listConsumerGroupOffsets(groups);
+    Map<Stage, Map<TopicPartition, OffsetAndMetadata>> committed = new HashMap<>();
+    Map<TopicPartition, OffsetSpec> uncommitted = new HashMap<>();
+    for (Stage stage : stages) {
+      Map<TopicPartition, OffsetAndMetadata> byPartition =
+          offsets.partitionsToOffsetAndMetadata(stage.group()).get(timeout, TimeUnit.MILLISECONDS);
+      committed.put(stage, byPartition);
+      for (TopicPartition partition : partitions.getOrDefault(stage.topic(), List.of())) {
+        if (byPartition.get(partition) == null) {
+          uncommitted.put(partition, OffsetSpec.earliest());
+        }
+      }
+    }
+    // Only a group that never committed a partition reads it from the log's start.
     Map<TopicPartition, ListOffsetsResultInfo> starts =
-        admin.listOffsets(earliest).all().get(timeout, TimeUnit.MILLISECONDS);
+        uncommitted.isEmpty()
+            ? Map.of()
+            : admin.listOffsets(uncommitted).all().get(timeout, TimeUnit.MILLISECONDS);
     long queued = 0;
-    long now = clock.millis();
     Map<String, Long> heads = heads();
     for (Stage stage : stages) {
-      Map<TopicPartition, OffsetAndMetadata> committed =
-          admin
-              .listConsumerGroupOffsets(stage.group())
-              .partitionsToOffsetAndMetadata()
-              .get(timeout, TimeUnit.MILLISECONDS);
-      for (Map.Entry<TopicPartition, ListOffsetsResultInfo> end : ends.entrySet()) {
-        TopicPartition partition = end.getKey();
-        if (!partition.topic().equals(stage.topic())) {
+      Map<TopicPartition, OffsetAndMetadata> byPartition = committed.getOrDefault(stage, Map.of());
+      for (TopicPartition partition : partitions.getOrDefault(stage.topic(), List.of())) {
+        ListOffsetsResultInfo end = ends.get(partition);
+        if (end == null) {
           continue;
         }
-        OffsetAndMetadata position = committed.get(partition);
-        // starts holds every partition that ends does: both listed the same partitions.
-        long from =
-            position != null
-                ? position.offset()
-                : Objects.requireNonNull(starts.get(partition)).offset();
-        queued += Math.max(0, end.getValue().offset() - from);
+        OffsetAndMetadata position = byPartition.get(partition);
+        ListOffsetsResultInfo start = starts.get(partition);
+        long from = position != null ? position.offset() : start != null ? start.offset() : 0;
+        queued += Math.max(0, end.offset() - from);
         Long head = heads.get(QueuePlace.partitionKey(partition.topic(), partition.partition()));
         long next = head == null ? from : Math.max(from, head + 1);
-        rates.record(partition, next, end.getValue().offset(), now);
+        rates.record(partition, next, end.offset(), now);
       }
     }
     return queued;
+  }
+
+  /**
+   * Each input topic's partitions, described again every {@link #REDESCRIBE_AFTER} (topics gain
+   * partitions rarely) or after a failed measurement.
+   */
+  private Map<String, List<TopicPartition>> partitions(long now, long timeout)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    if (!partitionsOf.isEmpty() && now < describeAgainAtMillis) {
+      return partitionsOf;
+    }
+    Set<String> topics = stages.stream().map(Stage::topic).collect(Collectors.toSet());
+    Map<String, TopicDescription> described =
+        admin.describeTopics(topics).allTopicNames().get(timeout, TimeUnit.MILLISECONDS);
+    Map<String, List<TopicPartition>> partitions = new HashMap<>();
+    for (TopicDescription topic : described.values()) {
+      partitions.put(
+          topic.name(),
+          topic.partitions().stream()
+              .map(p -> new TopicPartition(topic.name(), p.partition()))
+              .toList());
+    }
+    partitionsOf = Map.copyOf(partitions);
+    describeAgainAtMillis = now + REDESCRIBE_AFTER.toMillis();
+    return partitionsOf;
   }
 
   /** The queue heads; none while Redis does not answer (the committed offsets stand in). */
