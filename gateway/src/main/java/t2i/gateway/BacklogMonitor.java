@@ -6,6 +6,7 @@ import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -254,15 +255,19 @@ final class BacklogMonitor implements Backlog, QueuePositions, AutoCloseable {
     long queued = 0;
     Map<String, Long> heads = heads();
     for (Stage stage : stages) {
-      Map<TopicPartition, OffsetAndMetadata> byPartition = committed.getOrDefault(stage, Map.of());
+      Map<TopicPartition, OffsetAndMetadata> byPartition =
+          Objects.requireNonNull(committed.get(stage));
       for (TopicPartition partition : partitions.getOrDefault(stage.topic(), List.of())) {
         ListOffsetsResultInfo end = ends.get(partition);
         if (end == null) {
           continue;
         }
         OffsetAndMetadata position = byPartition.get(partition);
-        ListOffsetsResultInfo start = starts.get(partition);
-        long from = position != null ? position.offset() : start != null ? start.offset() : 0;
+        // starts holds every partition no stage committed: it was asked for exactly those.
+        long from =
+            position != null
+                ? position.offset()
+                : Objects.requireNonNull(starts.get(partition)).offset();
         queued += Math.max(0, end.offset() - from);
         Long head = heads.get(QueuePlace.partitionKey(partition.topic(), partition.partition()));
         long next = head == null ? from : Math.max(from, head + 1);

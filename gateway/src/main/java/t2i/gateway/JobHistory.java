@@ -56,8 +56,7 @@ final class JobHistory {
         more = false;
         break;
       }
-      List<Optional<JobView>> found = store.findAll(ids);
-      for (Optional<JobView> view : found) {
+      for (Optional<JobView> view : store.findAll(ids)) {
         offset++;
         scanned++;
         // An expired job's entry outlives its record by at most one retention.
