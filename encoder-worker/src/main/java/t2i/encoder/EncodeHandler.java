@@ -6,7 +6,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import t2i.pipeline.embedding.EmbeddingCache;
 import t2i.pipeline.failure.JobFailure;
-import t2i.pipeline.job.JobTracker;
 import t2i.pipeline.job.RedisKeys;
 import t2i.pipeline.kafka.Delivery;
 import t2i.pipeline.kafka.JobHandler;
@@ -19,7 +18,6 @@ import t2i.pipeline.v1.JobSpec;
 import t2i.pipeline.v1.PromptTokens;
 import t2i.pipeline.v1.TokenChunk;
 import t2i.pipeline.v1.TokenizedJob;
-import t2i.v1.JobState;
 
 /**
  * Turns a tokenized job's prompts into embeddings in Redis (reusing cached ones) and passes the job
@@ -32,7 +30,6 @@ final class EncodeHandler implements JobHandler<TokenizedJob> {
 
   private final Map<String, TextEncoder> encoders;
   private final EmbeddingCache cache;
-  private final JobTracker tracker;
   private final Publisher publisher;
   private final String outputTopic;
   private final Executor executor;
@@ -41,14 +38,12 @@ final class EncodeHandler implements JobHandler<TokenizedJob> {
   EncodeHandler(
       Map<String, TextEncoder> encoders,
       EmbeddingCache cache,
-      JobTracker tracker,
       Publisher publisher,
       String outputTopic,
       Executor executor,
       EncoderMetrics metrics) {
     this.encoders = Map.copyOf(encoders);
     this.cache = cache;
-    this.tracker = tracker;
     this.publisher = publisher;
     this.outputTopic = outputTopic;
     this.executor = executor;
@@ -68,8 +63,8 @@ final class EncodeHandler implements JobHandler<TokenizedJob> {
               + "' is not installed on the encoder workers; available: "
               + encoders.keySet());
     }
-    // Recorded, not announced: the next event a watcher hears is the job's denoising.
-    var unused = tracker.record(spec, JobState.ENCODING);
+    // ENCODING was recorded, not announced, as the gate let the job in: the next event a watcher
+    // hears is the job's denoising.
     return CompletableFuture.supplyAsync(
             () ->
                 EncodedJob.newBuilder()

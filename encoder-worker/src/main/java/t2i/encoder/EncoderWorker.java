@@ -74,7 +74,6 @@ public class EncoderWorker {
               new EncodeHandler(
                   encoders,
                   connections.embeddings(config.redis().embeddingRetention()),
-                  connections.tracker(),
                   connections.publisher(),
                   connections.topics().encoded(),
                   executor,
@@ -86,6 +85,7 @@ public class EncoderWorker {
                   TokenizedJob.parser(),
                   TokenizedJob::getSpec)
               .state(JobState.ENCODING, true)
+              .recordsStateOnEntry()
               // A diffusion worker that lost the embeddings asks for them again.
               .redo(TokenizedJob::getRedo)
               .handler(handler)

@@ -6,7 +6,6 @@ import java.util.concurrent.CompletionStage;
 import t2i.clip.prompt.PromptChunk;
 import t2i.clip.prompt.PromptTokenizer;
 import t2i.pipeline.failure.JobFailure;
-import t2i.pipeline.job.JobTracker;
 import t2i.pipeline.kafka.Delivery;
 import t2i.pipeline.kafka.JobHandler;
 import t2i.pipeline.kafka.Publisher;
@@ -17,7 +16,6 @@ import t2i.pipeline.v1.PromptTokens;
 import t2i.pipeline.v1.TokenChunk;
 import t2i.pipeline.v1.TokenizedJob;
 import t2i.v1.GenerateRequest;
-import t2i.v1.JobState;
 
 /**
  * Tokenizes a submitted job's prompt and negative prompt into text-encoder windows (with attention
@@ -31,19 +29,16 @@ final class TokenizeHandler implements JobHandler<JobSubmitted> {
 
   private final Map<String, PromptTokenizer> tokenizers;
   private final int maxChunks;
-  private final JobTracker tracker;
   private final Publisher publisher;
   private final String outputTopic;
 
   TokenizeHandler(
       Map<String, PromptTokenizer> tokenizers,
       int maxChunks,
-      JobTracker tracker,
       Publisher publisher,
       String outputTopic) {
     this.tokenizers = Map.copyOf(tokenizers);
     this.maxChunks = maxChunks;
-    this.tracker = tracker;
     this.publisher = publisher;
     this.outputTopic = outputTopic;
   }
@@ -70,9 +65,8 @@ final class TokenizeHandler implements JobHandler<JobSubmitted> {
             .setPrompt(toMessage(tokenizer.padTo(prompt, windows)))
             .setNegativePrompt(toMessage(tokenizer.padTo(negative, windows)))
             .build();
-    // Recorded, not announced: the job is in the encoders' queue within a millisecond. The result
-    // is where the job now waits (see JobHandler).
-    var unused = tracker.record(spec, JobState.TOKENIZING);
+    // TOKENIZING was recorded, not announced, as the gate let the job in: it is in the encoders'
+    // queue within a millisecond. The result is where the job now waits (see JobHandler).
     return publisher.send(outputTopic, spec.getJobId(), tokenized);
   }
 

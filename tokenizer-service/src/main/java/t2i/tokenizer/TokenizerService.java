@@ -66,11 +66,11 @@ public class TokenizerService {
                     JobSubmitted.parser(),
                     JobSubmitted::getSpec)
                 .state(JobState.TOKENIZING, true)
+                .recordsStateOnEntry()
                 .handler(
                     new TokenizeHandler(
                         tokenizers,
                         config.models().maxPromptChunks(),
-                        connections.tracker(),
                         connections.publisher(),
                         connections.topics().tokenized()))
                 .concurrency(config.tokenizer().consumers(), config.tokenizer().maxInFlight())

@@ -82,32 +82,73 @@ public final class JobStore {
       """;
 
   /**
-   * Returns -1 unknown, 0 stale, 1 applied; plus 2 if the record was recreated. A job that leaves
-   * the queue it waited in (its state moves on from the one it waited in) raises that partition's
-   * head in KEYS[3]: the highest offset its stage has taken up.
+   * Reads the record's state into {@code cur} and the state to write (ARGV[8]) into {@code new};
+   * ARGV[10] is the first terminal state number.
    */
+  private static final String READ_STATE =
+      """
+      local cur = tonumber(redis.call('HGET', KEYS[1], 'state'))
+      local new = tonumber(ARGV[8])
+      local terminal = tonumber(ARGV[10])
+      """;
+
+  /**
+   * Moves the record from {@code cur} to {@code new}, with the reason ARGV[9] if not empty. A job
+   * that leaves the queue it waited in (its state moves on from the one it waited in) raises that
+   * partition's head in KEYS[3]: the highest offset its stage has taken up.
+   */
+  private static final String MOVE =
+      """
+      redis.call('HSET', KEYS[1], 'state', ARGV[8], 't:' .. ARGV[8], ARGV[2])
+      if ARGV[9] ~= '' then redis.call('HSET', KEYS[1], 'reason', ARGV[9]) end
+      redis.call('PEXPIRE', KEYS[1], ARGV[3])
+      local queue = redis.call('HGET', KEYS[1], 'queue')
+      if queue then
+        local topic, partition, offset, waits =
+          string.match(queue, '^([^|]+)|([^|]+)|([^|]+)|([^|]+)$')
+        if waits and tonumber(waits) == cur then
+          local field = topic .. '|' .. partition
+          local head = tonumber(redis.call('HGET', KEYS[3], field) or '-1')
+          if tonumber(offset) > head then redis.call('HSET', KEYS[3], field, offset) end
+        end
+      end
+      """;
+
+  /** Returns -1 unknown, 0 stale, 1 applied; plus 2 if the record was recreated. */
   private static final byte[] TRANSITION_SCRIPT =
       bytes(
           RESTORE
+              + READ_STATE
               + """
-              local cur = tonumber(redis.call('HGET', KEYS[1], 'state'))
-              local new = tonumber(ARGV[8])
-              local terminal = tonumber(ARGV[10])
               if cur >= terminal or (new < terminal and new <= cur) then return 2 * restored end
-              redis.call('HSET', KEYS[1], 'state', ARGV[8], 't:' .. ARGV[8], ARGV[2])
-              if ARGV[9] ~= '' then redis.call('HSET', KEYS[1], 'reason', ARGV[9]) end
-              redis.call('PEXPIRE', KEYS[1], ARGV[3])
-              local queue = redis.call('HGET', KEYS[1], 'queue')
-              if queue then
-                local topic, partition, offset, waits =
-                  string.match(queue, '^([^|]+)|([^|]+)|([^|]+)|([^|]+)$')
-                if waits and tonumber(waits) == cur then
-                  local field = topic .. '|' .. partition
-                  local head = tonumber(redis.call('HGET', KEYS[3], field) or '-1')
-                  if tonumber(offset) > head then redis.call('HSET', KEYS[3], field, offset) end
-                end
-              end
+              """
+              + MOVE
+              + """
               return 1 + 2 * restored
+              """);
+
+  /**
+   * A stage's entry (see {@link #enter}): returns {outcome, the state found, restored}, where the
+   * outcome is 0 for a job that has ended, 1 for one already past the stage (a later state, or the
+   * stage handed it on; ARGV[11] is '1' for a redo, which only an ended job stops), 2 for one now
+   * in the stage's state.
+   */
+  private static final byte[] ENTER_SCRIPT =
+      bytes(
+          RESTORE
+              + READ_STATE
+              + """
+              if cur >= terminal then return {0, cur, restored} end
+              local handed = tonumber(redis.call('HGET', KEYS[1], 'handed') or '0')
+              if ARGV[11] ~= '1' and (cur > new or handed >= new) then
+                return {1, cur, restored}
+              end
+              if new > cur then
+              """
+              + MOVE
+              + """
+              end
+              return {2, cur, restored}
               """);
 
   /** Stores one image: PNG (KEYS[3]) and metadata; returns -1 unknown, 1 stored, 3 restored. */
@@ -309,6 +350,50 @@ public final class JobStore {
       code -= 2;
     }
     return code == 1 ? Change.APPLIED : code == 0 ? Change.STALE : Change.UNKNOWN;
+  }
+
+  /** Whether a stage may work on a job it received, by {@link #enter}. */
+  public enum Entry {
+    /** The job is now in the stage's state (or, for a redo, left in a later one): work on it. */
+    ENTERED,
+    /** The job has ended: nothing to do. */
+    ENDED,
+    /** A later stage has the job, or this stage already handed it on: a redelivery. */
+    PAST
+  }
+
+  /** What {@link #enter} found and did: the verdict and the state the job was in. */
+  public record Entrance(Entry entry, JobState found) {}
+
+  /**
+   * A stage's check and its state change in one atomic step (one round trip): a job that has ended
+   * or is already past the stage is left alone; any other moves to {@code stageState} (unless it is
+   * already there or, for a redo, later), its record recreated if Redis lost it.
+   *
+   * @param redo whether a later stage asked for this stage's work again: then only an ended job is
+   *     refused
+   */
+  public Entrance enter(JobSpec spec, JobState stageState, boolean redo) {
+    requireNotTerminal(stageState);
+    String jobId = spec.getJobId();
+    List<byte[]> args = new ArrayList<>(restoreArgs(jobId, Optional.of(spec)));
+    args.add(bytes(stageState.getNumber()));
+    args.add(bytes(""));
+    args.add(bytes(FIRST_TERMINAL));
+    args.add(bytes(redo ? "1" : "0"));
+    List<byte[]> keys = new ArrayList<>(restoreKeys(jobId));
+    keys.add(bytes(RedisKeys.queueHeads()));
+    List<?> answer = (List<?>) redis.eval(ENTER_SCRIPT, keys, args);
+    if ((Long) answer.get(2) == 1) {
+      restored(jobId, stageState);
+    }
+    Entry entry =
+        switch (((Long) answer.get(0)).intValue()) {
+          case 0 -> Entry.ENDED;
+          case 1 -> Entry.PAST;
+          default -> Entry.ENTERED;
+        };
+    return new Entrance(entry, stateOf(((Long) answer.get(1)).intValue()));
   }
 
   private List<byte[]> restoreKeys(String jobId) {
@@ -592,7 +677,11 @@ public final class JobStore {
   }
 
   private static JobState parseState(byte[] value) {
-    JobState state = JobState.forNumber(Integer.parseInt(text(value)));
+    return stateOf(Integer.parseInt(text(value)));
+  }
+
+  private static JobState stateOf(int number) {
+    JobState state = JobState.forNumber(number);
     return state == null ? JobState.JOB_STATE_UNSPECIFIED : state;
   }
 

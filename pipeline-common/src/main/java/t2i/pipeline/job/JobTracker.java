@@ -86,17 +86,6 @@ public final class JobTracker {
     return announceState(spec.getJobId(), state, store.advance(spec, state));
   }
 
-  /**
-   * Moves the job to a later non-terminal state, recreating a lost record, and announces nothing:
-   * for the states a job passes through in milliseconds on its way to the next queue (tokenizing,
-   * encoding). Each announcement is a record that every gateway and the notifier read; the state is
-   * in the job's record (its transitions, GetJob) and a watching stream finds it when it
-   * reconciles.
-   */
-  public JobStore.Change record(JobSpec spec, JobState state) {
-    return store.advance(spec, state);
-  }
-
   /** Moves the job to a later non-terminal state; a job without a record is left alone. */
   public CompletableFuture<JobStore.Change> advance(String jobId, JobState state) {
     return announceState(jobId, state, store.advance(jobId, state));

@@ -50,39 +50,71 @@ final class JobGate {
    */
   public Optional<CompletableFuture<?>> skipReason(
       JobSpec spec, String stage, JobState stageState, boolean redo) {
-    String jobId = spec.getJobId();
-    Optional<JobStore.Progress> progress = tracker.store().progress(jobId);
+    Optional<JobStore.Progress> progress = tracker.store().progress(spec.getJobId());
     if (progress.isPresent()) {
       JobState state = progress.get().state();
-      if (JobStates.isTerminal(state)) {
-        LOG.debugf("%s skips job %s: it has ended as %s", stage, jobId, state);
-        metrics.skippedEnded();
-        return Optional.of(CompletableFuture.completedFuture(null));
-      }
       boolean past =
           state.getNumber() > stageState.getNumber()
               || progress.get().handedOff() >= stageState.getNumber();
-      if (past && !redo) {
-        duplicatesSkipped.incrementAndGet();
-        metrics.skippedDuplicate();
-        LOG.infof(
-            "%s skips a second delivery of job %s: it is already past this stage (%s)",
-            stage, jobId, state);
-        return Optional.of(CompletableFuture.completedFuture(null));
+      Optional<CompletableFuture<?>> skip =
+          skip(spec, stage, JobStates.isTerminal(state), past && !redo, state);
+      if (skip.isPresent()) {
+        return skip;
       }
     }
-    long deadline = spec.getDeadlineUnixMs();
-    if (deadline > 0 && clock.millis() >= deadline) {
-      return Optional.of(
-          tracker.finish(
-              spec,
-              JobState.EXPIRED,
-              "The job's deadline passed before "
-                  + stage
-                  + " could start it; submit it again with a later deadline or when the service is"
-                  + " less busy"));
+    return deadlinePassed(spec) ? Optional.of(expire(spec, stage)) : Optional.empty();
+  }
+
+  /**
+   * As {@link #skipReason}, and a job the stage may work on is moved to {@code stageState} in the
+   * same Redis round trip: for stages whose state begins the moment they take a job.
+   */
+  public Optional<CompletableFuture<?>> enter(
+      JobSpec spec, String stage, JobState stageState, boolean redo) {
+    if (deadlinePassed(spec)) {
+      // Rare: the read-only check, so that an ended job stays as it ended and any other expires.
+      return skipReason(spec, stage, stageState, redo);
+    }
+    JobStore.Entrance entrance = tracker.store().enter(spec, stageState, redo);
+    return skip(
+        spec,
+        stage,
+        entrance.entry() == JobStore.Entry.ENDED,
+        entrance.entry() == JobStore.Entry.PAST,
+        entrance.found());
+  }
+
+  private Optional<CompletableFuture<?>> skip(
+      JobSpec spec, String stage, boolean ended, boolean past, JobState state) {
+    if (ended) {
+      LOG.debugf("%s skips job %s: it has ended as %s", stage, spec.getJobId(), state);
+      metrics.skippedEnded();
+      return Optional.of(CompletableFuture.completedFuture(null));
+    }
+    if (past) {
+      duplicatesSkipped.incrementAndGet();
+      metrics.skippedDuplicate();
+      LOG.infof(
+          "%s skips a second delivery of job %s: it is already past this stage (%s)",
+          stage, spec.getJobId(), state);
+      return Optional.of(CompletableFuture.completedFuture(null));
     }
     return Optional.empty();
+  }
+
+  private boolean deadlinePassed(JobSpec spec) {
+    long deadline = spec.getDeadlineUnixMs();
+    return deadline > 0 && clock.millis() >= deadline;
+  }
+
+  private CompletableFuture<?> expire(JobSpec spec, String stage) {
+    return tracker.finish(
+        spec,
+        JobState.EXPIRED,
+        "The job's deadline passed before "
+            + stage
+            + " could start it; submit it again with a later deadline or when the service is"
+            + " less busy");
   }
 
   /** Deliveries skipped because the job was already past the stage (for tests and metrics). */

@@ -121,6 +121,7 @@ public final class StageLoops implements AutoCloseable {
     private final @Nullable Function<T, JobSpec> specOf;
     private @Nullable JobState state;
     private boolean handsOff;
+    private boolean recordsOnEntry;
     private Predicate<T> redo = value -> false;
     private @Nullable JobHandler<T> handler;
     private int consumers = 1;
@@ -148,6 +149,16 @@ public final class StageLoops implements AutoCloseable {
     public Builder<T> state(JobState state, boolean handsOff) {
       this.state = state;
       this.handsOff = handsOff;
+      return this;
+    }
+
+    /**
+     * The gate moves each job it lets in to the stage's state, in the same Redis round trip as its
+     * check, so that the handler need not: for stages whose state begins the moment they take a job
+     * (tokenizing, encoding), not when a batch later starts it.
+     */
+    public Builder<T> recordsStateOnEntry() {
+      this.recordsOnEntry = true;
       return this;
     }
 
@@ -223,6 +234,7 @@ public final class StageLoops implements AutoCloseable {
                 stage,
                 state,
                 handsOff,
+                recordsOnEntry,
                 specOf,
                 redo);
         deadline = value -> specOf.apply(value).getDeadlineUnixMs();
@@ -268,7 +280,10 @@ public final class StageLoops implements AutoCloseable {
     }
   }
 
-  /** Checks each record with the gate, then lets the stage's handler work on it. */
+  /**
+   * Checks each record with the gate (which, for a stage that records its state on entry, also
+   * moves the job to that state), then lets the stage's handler work on it.
+   */
   private record GatedHandler<T>(
       JobHandler<T> handler,
       JobGate gate,
@@ -276,6 +291,7 @@ public final class StageLoops implements AutoCloseable {
       String stage,
       JobState state,
       boolean handsOff,
+      boolean recordsOnEntry,
       Function<T, JobSpec> specOf,
       Predicate<T> redo)
       implements JobHandler<T> {
@@ -283,8 +299,11 @@ public final class StageLoops implements AutoCloseable {
     @Override
     public CompletionStage<?> handle(Delivery<T> delivery) throws Exception {
       JobSpec spec = specOf.apply(delivery.value());
+      boolean redoing = redo.test(delivery.value());
       Optional<CompletableFuture<?>> skip =
-          gate.skipReason(spec, stage, state, redo.test(delivery.value()));
+          recordsOnEntry
+              ? gate.enter(spec, stage, state, redoing)
+              : gate.skipReason(spec, stage, state, redoing);
       if (skip.isPresent()) {
         return skip.get();
       }

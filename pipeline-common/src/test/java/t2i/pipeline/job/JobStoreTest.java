@@ -346,6 +346,90 @@ class JobStoreTest {
   }
 
   @Test
+  void enter_movesAJobBeforeTheStageToItsState_andRaisesTheHeadOfTheQueueItLeaves() {
+    String topic = "t2i.enter-test-" + UUID.randomUUID();
+    JobSpec spec = newSpec();
+    store.create(spec);
+    store.markPublished(spec.getJobId(), new QueuePlace(topic, 0, 12, JobState.QUEUED));
+
+    JobStore.Entrance entrance = store.enter(spec, JobState.TOKENIZING, false);
+
+    assertThat(entrance).isEqualTo(new JobStore.Entrance(JobStore.Entry.ENTERED, JobState.QUEUED));
+    JobView view = store.find(spec.getJobId()).orElseThrow();
+    assertThat(view.state()).isEqualTo(JobState.TOKENIZING);
+    assertThat(view.transitions())
+        .extracting(t -> t.getState())
+        .containsExactly(JobState.QUEUED, JobState.TOKENIZING);
+    assertThat(store.queueHeads()).containsEntry(topic + "|0", 12L);
+  }
+
+  @Test
+  void enter_again_beforeTheStageHandedTheJobOn_letsItIn_withoutASecondTransition() {
+    JobSpec spec = newSpec();
+    store.create(spec);
+    store.enter(spec, JobState.TOKENIZING, false);
+
+    JobStore.Entrance again = store.enter(spec, JobState.TOKENIZING, false);
+
+    assertThat(again.entry()).isEqualTo(JobStore.Entry.ENTERED);
+    assertThat(store.find(spec.getJobId()).orElseThrow().transitions()).hasSize(2);
+  }
+
+  @Test
+  void enter_refusesAJobALaterStageHas_orThisStageHandedOn_changingNothing() {
+    JobSpec later = newSpec();
+    store.create(later);
+    store.advance(later.getJobId(), JobState.DENOISING);
+    JobSpec handed = newSpec();
+    store.create(handed);
+    store.enter(handed, JobState.TOKENIZING, false);
+    store.markHandedOff(handed.getJobId(), JobState.TOKENIZING, Optional.empty());
+
+    assertThat(store.enter(later, JobState.ENCODING, false))
+        .isEqualTo(new JobStore.Entrance(JobStore.Entry.PAST, JobState.DENOISING));
+    assertThat(store.enter(handed, JobState.TOKENIZING, false).entry())
+        .isEqualTo(JobStore.Entry.PAST);
+    assertThat(store.state(later.getJobId())).contains(JobState.DENOISING);
+  }
+
+  @Test
+  void enter_forARedo_letsInAJobALaterStageHas_leavingItsState() {
+    JobSpec spec = newSpec();
+    store.create(spec);
+    store.advance(spec.getJobId(), JobState.DENOISING);
+
+    assertThat(store.enter(spec, JobState.ENCODING, true).entry())
+        .isEqualTo(JobStore.Entry.ENTERED);
+    assertThat(store.state(spec.getJobId())).contains(JobState.DENOISING);
+  }
+
+  @Test
+  void enter_refusesAJobThatEnded_evenForARedo() {
+    JobSpec spec = newSpec();
+    store.create(spec);
+    store.finish(spec.getJobId(), JobState.CANCELLED, "asked to");
+
+    assertThat(store.enter(spec, JobState.ENCODING, true))
+        .isEqualTo(new JobStore.Entrance(JobStore.Entry.ENDED, JobState.CANCELLED));
+    assertThat(store.state(spec.getJobId())).contains(JobState.CANCELLED);
+  }
+
+  @Test
+  void enter_recreatesARecordRedisLost_inTheStagesState() {
+    JobSpec spec = newSpec().toBuilder().setAcceptedAtUnixMs(1_700_000_000_000L).build();
+    long restoredBefore = store.restoredRecords();
+
+    assertThat(store.enter(spec, JobState.ENCODING, false).entry())
+        .isEqualTo(JobStore.Entry.ENTERED);
+
+    JobView view = store.find(spec.getJobId()).orElseThrow();
+    assertThat(view.spec()).isEqualTo(spec);
+    assertThat(view.state()).isEqualTo(JobState.ENCODING);
+    assertThat(redis.pttl(RedisKeys.job(spec.getJobId()))).isPositive();
+    assertThat(store.restoredRecords()).isEqualTo(restoredBefore + 1);
+  }
+
+  @Test
   void markHandedOff_ofAJobWithoutARecord_createsNothing() {
     String jobId = UUID.randomUUID().toString();
 
