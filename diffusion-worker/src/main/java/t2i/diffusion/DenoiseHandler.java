@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -120,15 +121,15 @@ final class DenoiseHandler implements JobHandler<EncodedJob> {
         LOG.infof("Job %s is already running here; this delivery waits for that run", jobId);
       }
     } else {
-      FloatTensor cond;
-      FloatTensor uncond;
+      List<FloatTensor> conditions;
       try {
-        cond = load(job.getPrompt());
-        uncond = load(job.getNegativePrompt());
+        conditions = load(job.getPrompt(), job.getNegativePrompt());
       } catch (EmbeddingMissing e) {
         // EmbeddingMissing is always made with a message.
         return encodeAgain(job, Objects.requireNonNull(e.getMessage()));
       }
+      FloatTensor cond = conditions.get(0);
+      FloatTensor uncond = conditions.get(1);
       started = tracker.advance(spec, JobState.DENOISING);
       run = new Run(spec, start(spec, cond, uncond));
       running.put(jobId, run);
@@ -304,12 +305,24 @@ final class DenoiseHandler implements JobHandler<EncodedJob> {
     return publisher.send(tokenizedTopic, jobId, again);
   }
 
-  private FloatTensor load(EmbeddingRef ref) {
-    int[] shape = ref.getShapeList().stream().mapToInt(Integer::intValue).toArray();
-    return embeddings
-        .get(ref.getRedisKey(), shape)
-        .orElseThrow(
-            () -> new EmbeddingMissing("embedding " + ref.getRedisKey() + " is gone from Redis"));
+  /** The embeddings the references name, read in one round trip. */
+  private List<FloatTensor> load(EmbeddingRef... refs) {
+    List<String> keys = new ArrayList<>(refs.length);
+    List<int[]> shapes = new ArrayList<>(refs.length);
+    for (EmbeddingRef ref : refs) {
+      keys.add(ref.getRedisKey());
+      shapes.add(ref.getShapeList().stream().mapToInt(Integer::intValue).toArray());
+    }
+    List<Optional<FloatTensor>> found = embeddings.getAll(keys, shapes);
+    List<FloatTensor> loaded = new ArrayList<>(refs.length);
+    for (int i = 0; i < refs.length; i++) {
+      String key = keys.get(i);
+      loaded.add(
+          found
+              .get(i)
+              .orElseThrow(() -> new EmbeddingMissing("embedding " + key + " is gone from Redis")));
+    }
+    return loaded;
   }
 
   /** An embedding that Redis no longer has: it restarted without its data, or evicted it. */

@@ -1,5 +1,6 @@
 package t2i.encoder;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -65,70 +66,106 @@ final class EncodeHandler implements JobHandler<TokenizedJob> {
     }
     // ENCODING was recorded, not announced, as the gate let the job in: the next event a watcher
     // hears is the job's denoising.
-    return CompletableFuture.supplyAsync(
-            () ->
-                EncodedJob.newBuilder()
-                    .setSpec(spec)
-                    .setPrompt(embed(encoder, model, job.getPrompt()))
-                    .setNegativePrompt(embed(encoder, model, job.getNegativePrompt()))
-                    .setPromptTokens(job.getPrompt())
-                    .setNegativePromptTokens(job.getNegativePrompt())
-                    .build(),
-            executor)
+    return CompletableFuture.supplyAsync(() -> encode(encoder, model, job), executor)
         .thenCompose(encoded -> publisher.send(outputTopic, spec.getJobId(), encoded));
   }
 
-  private EmbeddingRef embed(TextEncoder encoder, String model, PromptTokens tokens) {
-    if (tokens.getChunksCount() == 0) {
-      throw new JobFailure("the job's tokenized prompt has no token window");
-    }
-    int window = tokens.getChunks(0).getIdsCount();
-    int positions = window * tokens.getChunksCount();
-    int[] ids = new int[positions];
-    float[] weights = new float[positions];
-    boolean weighted = false;
-    int at = 0;
-    for (TokenChunk chunk : tokens.getChunksList()) {
-      if (chunk.getIdsCount() != window) {
-        throw new JobFailure("the job's token windows differ in length");
-      }
-      boolean chunkWeighted = chunk.getWeightsCount() > 0;
-      if (chunkWeighted && chunk.getWeightsCount() != window) {
-        throw new JobFailure("a token window of the job has weights for only some positions");
-      }
-      for (int i = 0; i < window; i++) {
-        ids[at + i] = chunk.getIds(i);
-        weights[at + i] = chunkWeighted ? chunk.getWeights(i) : 1f;
-      }
-      weighted |= chunkWeighted;
-      at += window;
-    }
-    String key = RedisKeys.embedding(model, ids, weighted ? weights : null);
-    int[] shape;
+  private EncodedJob encode(TextEncoder encoder, String model, TokenizedJob job) {
+    Prompt prompt = Prompt.of(model, job.getPrompt());
+    Prompt negative = Prompt.of(model, job.getNegativePrompt());
+    // Both prompts are looked up in one round trip.
     long lookupStart = System.nanoTime();
-    boolean hit = cache.touch(key);
-    metrics.lookedUp(hit, System.nanoTime() - lookupStart);
-    if (hit) {
-      shape = new int[] {positions, encoder.hiddenSize()};
+    List<Boolean> cached = cache.touchAll(List.of(prompt.key, negative.key));
+    metrics.lookedUp(cached, System.nanoTime() - lookupStart);
+    EmbeddingRef promptRef = embed(encoder, model, prompt, cached.get(0));
+    // A negative prompt equal to the prompt was just cached with it: not encoded twice.
+    EmbeddingRef negativeRef =
+        negative.key.equals(prompt.key)
+            ? promptRef
+            : embed(encoder, model, negative, cached.get(1));
+    return EncodedJob.newBuilder()
+        .setSpec(job.getSpec())
+        .setPrompt(promptRef)
+        .setNegativePrompt(negativeRef)
+        .setPromptTokens(job.getPrompt())
+        .setNegativePromptTokens(job.getNegativePrompt())
+        .build();
+  }
+
+  /** A tokenized prompt laid out for the text encoder, and the cache key of its embedding. */
+  private static final class Prompt {
+    final String key;
+    final int[] ids;
+    final float[] weights;
+    final boolean weighted;
+    // Positions per token window, and token windows.
+    final int window;
+    final int windows;
+
+    private Prompt(
+        String key, int[] ids, float[] weights, boolean weighted, int window, int windows) {
+      this.key = key;
+      this.ids = ids;
+      this.weights = weights;
+      this.weighted = weighted;
+      this.window = window;
+      this.windows = windows;
+    }
+
+    static Prompt of(String model, PromptTokens tokens) {
+      if (tokens.getChunksCount() == 0) {
+        throw new JobFailure("the job's tokenized prompt has no token window");
+      }
+      int window = tokens.getChunks(0).getIdsCount();
+      int positions = window * tokens.getChunksCount();
+      int[] ids = new int[positions];
+      float[] weights = new float[positions];
+      boolean weighted = false;
+      int at = 0;
+      for (TokenChunk chunk : tokens.getChunksList()) {
+        if (chunk.getIdsCount() != window) {
+          throw new JobFailure("the job's token windows differ in length");
+        }
+        boolean chunkWeighted = chunk.getWeightsCount() > 0;
+        if (chunkWeighted && chunk.getWeightsCount() != window) {
+          throw new JobFailure("a token window of the job has weights for only some positions");
+        }
+        for (int i = 0; i < window; i++) {
+          ids[at + i] = chunk.getIds(i);
+          weights[at + i] = chunkWeighted ? chunk.getWeights(i) : 1f;
+        }
+        weighted |= chunkWeighted;
+        at += window;
+      }
+      String key = RedisKeys.embedding(model, ids, weighted ? weights : null);
+      return new Prompt(key, ids, weights, weighted, window, tokens.getChunksCount());
+    }
+  }
+
+  /** The reference to the prompt's embedding, encoded and cached first unless it was cached. */
+  private EmbeddingRef embed(TextEncoder encoder, String model, Prompt prompt, boolean cached) {
+    int[] shape;
+    if (cached) {
+      shape = new int[] {prompt.ids.length, encoder.hiddenSize()};
     } else {
       FloatTensor embedding;
       try {
         long encodeStart = System.nanoTime();
-        embedding = encoder.encode(ids, window);
-        metrics.encoded(tokens.getChunksCount(), System.nanoTime() - encodeStart);
+        embedding = encoder.encode(prompt.ids, prompt.window);
+        metrics.encoded(prompt.windows, System.nanoTime() - encodeStart);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while encoding", e);
       } catch (Exception e) {
         throw new IllegalStateException("text encoder failed for model " + model, e);
       }
-      if (weighted) {
-        PromptWeights.apply(embedding.data(), weights, window, embedding.shape()[1]);
+      if (prompt.weighted) {
+        PromptWeights.apply(embedding.data(), prompt.weights, prompt.window, embedding.shape()[1]);
       }
-      cache.put(key, embedding);
+      cache.put(prompt.key, embedding);
       shape = embedding.shape();
     }
-    EmbeddingRef.Builder ref = EmbeddingRef.newBuilder().setRedisKey(key);
+    EmbeddingRef.Builder ref = EmbeddingRef.newBuilder().setRedisKey(prompt.key);
     for (int d : shape) {
       ref.addShape(d);
     }

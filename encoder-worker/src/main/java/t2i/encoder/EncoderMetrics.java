@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import t2i.pipeline.telemetry.Buckets;
 
@@ -25,7 +26,8 @@ final class EncoderMetrics {
     lookup =
         Buckets.latency(
                 "t2i.encoder.cache.lookup",
-                "Time to find a prompt's embedding in the cache (and renew its lease)")
+                "Time to find a job's prompt embeddings in the cache and renew their leases (one round"
+                    + " trip for the prompt and the negative prompt)")
             .register(registry);
     encoding =
         Buckets.latency("t2i.encoder.latency", "Time of one text-encoder call").register(registry);
@@ -44,8 +46,11 @@ final class EncoderMetrics {
         .register(registry);
   }
 
-  void lookedUp(boolean hit, long nanos) {
-    (hit ? hits : misses).increment();
+  /** One look-up of a job's prompts: whether each was cached, and the time of the round trip. */
+  void lookedUp(List<Boolean> cached, long nanos) {
+    for (boolean hit : cached) {
+      (hit ? hits : misses).increment();
+    }
     lookup.record(nanos, TimeUnit.NANOSECONDS);
   }
 
