@@ -66,23 +66,33 @@ final class EncodeHandler implements JobHandler<TokenizedJob> {
     }
     // ENCODING was recorded, not announced, as the gate let the job in: the next event a watcher
     // hears is the job's denoising.
-    return CompletableFuture.supplyAsync(() -> encode(encoder, model, job), executor)
-        .thenCompose(encoded -> publisher.send(outputTopic, spec.getJobId(), encoded));
-  }
-
-  private EncodedJob encode(TextEncoder encoder, String model, TokenizedJob job) {
     Prompt prompt = Prompt.of(model, job.getPrompt());
     Prompt negative = Prompt.of(model, job.getNegativePrompt());
     // Both prompts are looked up in one round trip.
     long lookupStart = System.nanoTime();
     List<Boolean> cached = cache.touchAll(List.of(prompt.key, negative.key));
     metrics.lookedUp(cached, System.nanoTime() - lookupStart);
-    EmbeddingRef promptRef = embed(encoder, model, prompt, cached.get(0));
-    // A negative prompt equal to the prompt was just cached with it: not encoded twice.
-    EmbeddingRef negativeRef =
-        negative.key.equals(prompt.key)
-            ? promptRef
-            : embed(encoder, model, negative, cached.get(1));
+    if (!cached.contains(false)) {
+      // Nothing to encode: answered on this thread, without waking an encoder thread.
+      EncodedJob encoded = encoded(job, reference(prompt, encoder), reference(negative, encoder));
+      return publisher.send(outputTopic, spec.getJobId(), encoded);
+    }
+    return CompletableFuture.supplyAsync(
+            () -> {
+              EmbeddingRef promptRef = embed(encoder, model, prompt, cached.get(0));
+              // A negative prompt equal to the prompt was just cached with it: not encoded twice.
+              EmbeddingRef negativeRef =
+                  negative.key.equals(prompt.key)
+                      ? promptRef
+                      : embed(encoder, model, negative, cached.get(1));
+              return encoded(job, promptRef, negativeRef);
+            },
+            executor)
+        .thenCompose(encoded -> publisher.send(outputTopic, spec.getJobId(), encoded));
+  }
+
+  private static EncodedJob encoded(
+      TokenizedJob job, EmbeddingRef promptRef, EmbeddingRef negativeRef) {
     return EncodedJob.newBuilder()
         .setSpec(job.getSpec())
         .setPrompt(promptRef)
@@ -144,28 +154,34 @@ final class EncodeHandler implements JobHandler<TokenizedJob> {
 
   /** The reference to the prompt's embedding, encoded and cached first unless it was cached. */
   private EmbeddingRef embed(TextEncoder encoder, String model, Prompt prompt, boolean cached) {
-    int[] shape;
     if (cached) {
-      shape = new int[] {prompt.ids.length, encoder.hiddenSize()};
-    } else {
-      FloatTensor embedding;
-      try {
-        long encodeStart = System.nanoTime();
-        embedding = encoder.encode(prompt.ids, prompt.window);
-        metrics.encoded(prompt.windows, System.nanoTime() - encodeStart);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while encoding", e);
-      } catch (Exception e) {
-        throw new IllegalStateException("text encoder failed for model " + model, e);
-      }
-      if (prompt.weighted) {
-        PromptWeights.apply(embedding.data(), prompt.weights, prompt.window, embedding.shape()[1]);
-      }
-      cache.put(prompt.key, embedding);
-      shape = embedding.shape();
+      return reference(prompt, encoder);
     }
-    EmbeddingRef.Builder ref = EmbeddingRef.newBuilder().setRedisKey(prompt.key);
+    FloatTensor embedding;
+    try {
+      long encodeStart = System.nanoTime();
+      embedding = encoder.encode(prompt.ids, prompt.window);
+      metrics.encoded(prompt.windows, System.nanoTime() - encodeStart);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while encoding", e);
+    } catch (Exception e) {
+      throw new IllegalStateException("text encoder failed for model " + model, e);
+    }
+    if (prompt.weighted) {
+      PromptWeights.apply(embedding.data(), prompt.weights, prompt.window, embedding.shape()[1]);
+    }
+    cache.put(prompt.key, embedding);
+    return reference(prompt.key, embedding.shape());
+  }
+
+  /** The reference to a cached prompt embedding: one row of the encoder's width per position. */
+  private static EmbeddingRef reference(Prompt prompt, TextEncoder encoder) {
+    return reference(prompt.key, new int[] {prompt.ids.length, encoder.hiddenSize()});
+  }
+
+  private static EmbeddingRef reference(String key, int[] shape) {
+    EmbeddingRef.Builder ref = EmbeddingRef.newBuilder().setRedisKey(key);
     for (int d : shape) {
       ref.addShape(d);
     }

@@ -183,6 +183,19 @@ class EncoderWorkerTest {
   }
 
   @Test
+  void negativePromptEqualToThePrompt_isEncodedOnce() throws Exception {
+    PromptTokens prompt = freshPrompt();
+    long before = worker.encoderRuns();
+
+    JobSpec spec = spec("tiny-random");
+    submit(spec, prompt, prompt);
+    EncodedJob encoded = awaitEncoded(spec);
+
+    assertThat(worker.encoderRuns() - before).isEqualTo(1);
+    assertThat(encoded.getNegativePrompt()).isEqualTo(encoded.getPrompt());
+  }
+
+  @Test
   void promptOfTwoWindows_isEncodedIntoOneEmbeddingOfBothWindows() throws Exception {
     PromptTokens first = freshPrompt();
     PromptTokens second = freshPrompt();
