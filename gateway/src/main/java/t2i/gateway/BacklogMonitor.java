@@ -3,6 +3,7 @@ package t2i.gateway;
 import com.google.protobuf.Timestamp;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,9 +41,9 @@ import t2i.v1.QueuePosition;
  *
  * <p>The same measurements place a waiting job in its queue: the jobs before it in its partition
  * (behind the queue's head: the last record the stage took up, as the job store records it when
- * jobs leave their queue), and when the stage should reach it at the rate it took jobs up from that
- * partition lately. The committed offset is no head: a stage commits a partition only up to its
- * oldest record in flight.
+ * jobs leave their queue), and when the stage should reach it at the rate it has taken jobs up in
+ * its current run of work ({@link QueueProgress}). The committed offset is no head: a stage commits
+ * a partition only up to its oldest record in flight.
  *
  * <p>Each measurement asks the broker for the partitions' ends and, in one request, every stage's
  * committed offsets; the topics are described every {@link #REDESCRIBE_AFTER}, and a log's start is
@@ -61,17 +62,14 @@ final class BacklogMonitor implements Backlog, QueuePositions, AutoCloseable {
   /** A measurement older than this many intervals is no longer trusted. */
   private static final int STALE_AFTER_INTERVALS = 5;
 
-  /** How far back a partition's rate looks. */
-  private static final Duration RATE_WINDOW = Duration.ofSeconds(30);
-
-  /** How long a partition must have had work before its rate is trusted for an estimate. */
+  /** How long a stage's current run of work must have lasted before its rate is trusted. */
   private static final Duration MIN_BUSY = Duration.ofSeconds(3);
 
   /** How long the input topics' partitions, as described, are taken as they are. */
   private static final Duration REDESCRIBE_AFTER = Duration.ofSeconds(30);
 
-  /** How much of a partition's newest busy time its rate is taken over. */
-  private static final Duration RECENT_BUSY = Duration.ofSeconds(10);
+  /** How much of a stage's current run of work its rate is taken over: the newest part. */
+  private static final Duration RECENT_BUSY = Duration.ofSeconds(5);
 
   private static final String GROUP_PREFIX = "t2i-";
 
@@ -83,7 +81,7 @@ final class BacklogMonitor implements Backlog, QueuePositions, AutoCloseable {
   private final InstantSource clock;
   private final ScheduledExecutorService scheduler;
   private volatile @Nullable Measurement last;
-  private final PartitionRates rates;
+  private final QueueProgress progress;
   private final Supplier<Map<String, Long>> queueHeads;
   // Each input topic's partitions, as last described; when to describe them again (measuring
   // thread only).
@@ -110,10 +108,9 @@ final class BacklogMonitor implements Backlog, QueuePositions, AutoCloseable {
     this.stages = List.copyOf(stages);
     this.interval = interval;
     this.clock = clock;
-    this.rates =
-        new PartitionRates(
-            RATE_WINDOW,
-            (int) (RATE_WINDOW.toMillis() / Math.max(interval.toMillis(), 1)) + 2,
+    this.progress =
+        new QueueProgress(
+            (int) (RECENT_BUSY.toMillis() / Math.max(interval.toMillis(), 1)) + 2,
             MIN_BUSY,
             RECENT_BUSY);
     this.scheduler =
@@ -146,7 +143,7 @@ final class BacklogMonitor implements Backlog, QueuePositions, AutoCloseable {
    * one after the other, so the jobs ahead are estimated over all of them: the job is {@code k}
    * behind the head of its partition, where {@code w} wait, and of every partition about the same
    * share {@code (k + 1) / w} of what waits there is taken up before it. The start estimate divides
-   * that by the stage's rate (the sum of its partitions' rates while they had work).
+   * that by the stage's rate over its current run of work.
    */
   @Override
   public Optional<QueuePosition> of(QueuePlace place) {
@@ -156,21 +153,20 @@ final class BacklogMonitor implements Backlog, QueuePositions, AutoCloseable {
     Optional<Stage> stage =
         stages.stream().filter(s -> s.topic().equals(place.topic())).findFirst();
     TopicPartition own = new TopicPartition(place.topic(), place.partition());
-    OptionalLong next = rates.next(own);
+    OptionalLong next = progress.next(own);
     List<TopicPartition> partitions = partitionsOf.getOrDefault(place.topic(), List.of());
     if (stage.isEmpty() || next.isEmpty() || partitions.isEmpty()) {
       return Optional.empty();
     }
     long behind = Math.max(0, place.offset() - next.getAsLong());
-    double share = (behind + 1.0) / Math.max(behind + 1, rates.waiting(own));
+    double share = (behind + 1.0) / Math.max(behind + 1, progress.waiting(own));
     double ahead = behind;
-    double rate = 0;
     for (TopicPartition partition : partitions) {
       if (!partition.equals(own)) {
-        ahead += Math.floor(rates.waiting(partition) * share);
+        ahead += Math.floor(progress.waiting(partition) * share);
       }
-      rate += rates.perSecond(partition).orElse(0);
     }
+    double rate = progress.perSecond(place.topic()).orElse(0);
     long jobsAhead = Math.round(ahead);
     QueuePosition.Builder position =
         QueuePosition.newBuilder().setStage(stageName(stage.get().group())).setJobsAhead(jobsAhead);
@@ -257,6 +253,7 @@ final class BacklogMonitor implements Backlog, QueuePositions, AutoCloseable {
     for (Stage stage : stages) {
       Map<TopicPartition, OffsetAndMetadata> byPartition =
           Objects.requireNonNull(committed.get(stage));
+      List<QueueProgress.Sample> samples = new ArrayList<>();
       for (TopicPartition partition : partitions.getOrDefault(stage.topic(), List.of())) {
         ListOffsetsResultInfo end = ends.get(partition);
         if (end == null) {
@@ -271,8 +268,9 @@ final class BacklogMonitor implements Backlog, QueuePositions, AutoCloseable {
         queued += Math.max(0, end.offset() - from);
         Long head = heads.get(QueuePlace.partitionKey(partition.topic(), partition.partition()));
         long next = head == null ? from : Math.max(from, head + 1);
-        rates.record(partition, next, end.offset(), now);
+        samples.add(new QueueProgress.Sample(partition, next, end.offset()));
       }
+      progress.record(stage.topic(), samples, now);
     }
     return queued;
   }

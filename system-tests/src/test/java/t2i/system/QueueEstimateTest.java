@@ -34,11 +34,21 @@ import t2i.v1.TextToImageGrpc;
  * jobs are ahead of each and when the worker should take it up. The estimates are compared with the
  * times the worker did take each job up, and the error is written to {@code
  * system-tests/target/queue-estimate.md}, each sighting to {@code queue-estimate-sightings.csv}.
+ *
+ * <p>An estimate assumes the stage keeps the pace it has had over the gateway's rate window (its
+ * newest 5 s of work). On a small machine the burst's own submission slows the worker (the gateway,
+ * tokenizer and encoder take the CPUs), which then speeds up once the last job is in: for a
+ * window's length the estimates still follow the slower pace. The test holds the estimate to being
+ * closer than "it starts now" once that window has passed, and reports every sighting too.
  */
 @ExtendWith(SharedCluster.class)
 class QueueEstimateTest {
 
-  private static final int JOBS = 48;
+  private static final int JOBS = 96;
+
+  /** The gateway's rate window: how long after the last submission the pace it measures holds. */
+  private static final Duration SETTLED_AFTER = Duration.ofSeconds(5);
+
   private static final Duration POLL = Duration.ofMillis(250);
 
   private static ManagedChannel channel;
@@ -81,6 +91,7 @@ class QueueEstimateTest {
               .build();
       jobIds.add(stub().submit(request).getJobId());
     }
+    long settledAt = System.currentTimeMillis() + SETTLED_AFTER.toMillis();
 
     Map<String, List<Sighting>> sightings = new ConcurrentHashMap<>();
     Map<String, Job> ended = new ConcurrentHashMap<>();
@@ -96,8 +107,8 @@ class QueueEstimateTest {
     assertThat(ended).as("every job ended").hasSize(JOBS);
     assertThat(ended.values()).allMatch(job -> job.getState() == JobState.SUCCEEDED);
 
-    List<Long> errors = new ArrayList<>();
-    List<Long> waits = new ArrayList<>();
+    Accuracy all = new Accuracy();
+    Accuracy settled = new Accuracy();
     StringBuilder table =
         new StringBuilder("job,submitted,seen_at_ms,jobs_ahead,estimated_start_ms,started_ms\n");
     for (Map.Entry<String, List<Sighting>> entry : sightings.entrySet()) {
@@ -124,32 +135,31 @@ class QueueEstimateTest {
                     sighting.estimatedStartMillis().map(String::valueOf).orElse(""),
                     started));
         if (sighting.estimatedStartMillis().isPresent() && started > sighting.atMillis()) {
-          errors.add(Math.abs(sighting.estimatedStartMillis().get() - started));
-          waits.add(started - sighting.atMillis());
+          long error = Math.abs(sighting.estimatedStartMillis().get() - started);
+          long wait = started - sighting.atMillis();
+          all.add(error, wait);
+          if (sighting.atMillis() >= settledAt) {
+            settled.add(error, wait);
+          }
         }
       }
     }
     assertThat(sightings.size())
         .as("jobs seen waiting for the diffusion worker")
         .isGreaterThanOrEqualTo(JOBS / 2);
-    assertThat(errors).as("sightings with an estimate, before the job started").isNotEmpty();
+    assertThat(settled.errors)
+        .as("sightings with an estimate, before the job started, once the pace settled")
+        .isNotEmpty();
 
-    long medianError = percentile(errors, 50);
-    long medianWait = percentile(waits, 50);
     String report =
         """
-        | sightings | jobs | median remaining wait | median abs error | p90 abs error | max abs error |
+        | sightings | with an estimate | median remaining wait | median abs error | p90 abs error | max abs error |
         |---|---|---|---|---|---|
-        | %d | %d | %d ms | %d ms | %d ms | %d ms |
+        | all | %s |
+        | %d s after the last submission | %s |
         """
-            .formatted(
-                errors.size(),
-                sightings.size(),
-                medianWait,
-                medianError,
-                percentile(errors, 90),
-                percentile(errors, 100));
-    System.out.println("Queue estimate:\n" + report);
+            .formatted(all.row(), SETTLED_AFTER.toSeconds(), settled.row());
+    System.out.println("Queue estimate (jobs seen waiting: " + sightings.size() + "):\n" + report);
     Files.writeString(
         Path.of(
             System.getProperty("repo.root"), "system-tests/target/queue-estimate-sightings.csv"),
@@ -159,9 +169,38 @@ class QueueEstimateTest {
         Path.of(System.getProperty("repo.root"), "system-tests/target/queue-estimate.md"),
         report,
         StandardCharsets.UTF_8);
-    assertThat(medianError)
+    assertThat(settled.medianError())
         .as("the estimate is closer than guessing that the job starts now")
-        .isLessThan(medianWait);
+        .isLessThan(settled.medianWait());
+  }
+
+  /** How far estimates fell from the actual starts, against how long the jobs still waited. */
+  private static final class Accuracy {
+    final List<Long> errors = new ArrayList<>();
+    final List<Long> waits = new ArrayList<>();
+
+    void add(long error, long wait) {
+      errors.add(error);
+      waits.add(wait);
+    }
+
+    long medianError() {
+      return percentile(errors, 50);
+    }
+
+    long medianWait() {
+      return percentile(waits, 50);
+    }
+
+    String row() {
+      return "%d | %d ms | %d ms | %d ms | %d ms"
+          .formatted(
+              errors.size(),
+              medianWait(),
+              medianError(),
+              percentile(errors, 90),
+              percentile(errors, 100));
+    }
   }
 
   /** Notes where each job still waiting for the diffusion worker stands, and which have ended. */
