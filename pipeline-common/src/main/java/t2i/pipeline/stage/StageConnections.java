@@ -7,8 +7,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import redis.clients.jedis.ConnectionPoolConfig;
+import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.util.JedisURIHelper;
 import t2i.pipeline.config.KafkaSettings;
 import t2i.pipeline.config.RedisSettings;
 import t2i.pipeline.config.TopicNames;
@@ -101,6 +104,16 @@ public final class StageConnections implements AutoCloseable {
         service, kafka, producer, redis, redisSettings.jobRetention(), clock, telemetry);
   }
 
+  /**
+   * How long a thread waits for a pooled Redis connection before it fails (transiently, so that its
+   * work is retried). Never unbounded: a thread that finds every connection in use waits for one to
+   * come back to the pool; when Redis stops, those connections break and are dropped, and the pool
+   * cannot make new ones while Redis is away, so none ever comes back. With no bound the thread
+   * waits forever: the fault suite saw a tokenizer's consumer thread do so after a Redis restart,
+   * which stopped the stage for good.
+   */
+  static final Duration POOL_MAX_WAIT = Duration.ofSeconds(2);
+
   /** A pooled, thread-safe Redis client; the caller owns it. */
   public static UnifiedJedis openRedis(String url) {
     URI uri;
@@ -114,7 +127,19 @@ public final class StageConnections implements AutoCloseable {
       throw new IllegalArgumentException(
           "t2i.redis.url '" + url + "' must start with redis:// or rediss://");
     }
-    return RedisClient.create(uri);
+    if (!JedisURIHelper.isValid(uri)) {
+      throw new IllegalArgumentException(
+          "t2i.redis.url names no host and port: give one like redis://host:6379");
+    }
+    ConnectionPoolConfig pool = new ConnectionPoolConfig();
+    pool.setMaxWait(POOL_MAX_WAIT);
+    // As RedisClient.create(uri) does (credentials, database, protocol and TLS from the URL), with
+    // the pool bounded.
+    return RedisClient.builder()
+        .hostAndPort(JedisURIHelper.getHostAndPort(uri))
+        .clientConfig(DefaultJedisClientConfig.builder(uri).build())
+        .poolConfig(pool)
+        .build();
   }
 
   public String service() {
