@@ -1,23 +1,25 @@
 package t2i.pipeline.stage;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.util.Pool;
 import t2i.local.LocalRedis;
 import t2i.pipeline.failure.FailureKind;
 import t2i.pipeline.failure.Failures;
 
 class RedisPoolTest {
-
-  private static final int POOL_SIZE = 8;
 
   /**
    * Every pooled connection is in use when Redis stops, and more callers wait for one. The
@@ -29,26 +31,23 @@ class RedisPoolTest {
   @Test
   void callersWaitingForAConnection_whenRedisStops_failTransientlyInBoundedTime() throws Exception {
     int waiting = 4;
-    ExecutorService threads = Executors.newFixedThreadPool(POOL_SIZE + waiting);
     LocalRedis server = LocalRedis.start();
-    try (UnifiedJedis redis = StageConnections.openRedis(server.url())) {
-      CountDownLatch holding = new CountDownLatch(POOL_SIZE);
+    UnifiedJedis client = StageConnections.openRedis(server.url());
+    Pool<Connection> pool = ((RedisClient) client).getPool();
+    int poolSize = pool.getMaxTotal();
+    ExecutorService threads = Executors.newFixedThreadPool(poolSize + waiting);
+    try (UnifiedJedis redis = client) {
       List<Future<Throwable>> calls = new ArrayList<>();
-      for (int i = 0; i < POOL_SIZE; i++) {
+      for (int i = 0; i < poolSize; i++) {
+        // Holds its connection until Redis goes away.
         calls.add(
-            threads.submit(
-                () -> {
-                  holding.countDown();
-                  // Holds its connection until Redis goes away.
-                  return failureOf(() -> redis.blpop(60, "redis-pool-test-never-filled"));
-                }));
+            threads.submit(() -> failureOf(() -> redis.blpop(60, "redis-pool-test-never-filled"))));
       }
-      assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
-      Thread.sleep(500); // the blocking calls have taken their connections
+      await().atMost(Duration.ofSeconds(30)).until(() -> pool.getNumActive() == poolSize);
       for (int i = 0; i < waiting; i++) {
         calls.add(threads.submit(() -> failureOf(redis::ping)));
       }
-      Thread.sleep(500); // the other callers wait for a connection
+      await().atMost(Duration.ofSeconds(30)).until(() -> pool.getNumWaiters() == waiting);
       server.close();
 
       for (Future<Throwable> call : calls) {
