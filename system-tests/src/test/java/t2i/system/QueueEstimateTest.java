@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -228,8 +227,8 @@ class QueueEstimateTest {
    */
   private static void readEachJob(
       List<String> jobIds, Map<String, List<Sighting>> sightings, Map<String, Job> ended) {
-    Map<String, QueuePosition> waiting = new HashMap<>();
-    Map<String, Long> seenAt = new HashMap<>();
+    record Reading(String jobId, long atMillis, QueuePosition position) {}
+    List<Reading> waiting = new ArrayList<>();
     boolean queueWhole = true;
     for (String jobId : jobIds) {
       if (ended.containsKey(jobId)) {
@@ -241,19 +240,18 @@ class QueueEstimateTest {
         ended.put(jobId, job);
       } else if (job.hasQueuePosition()
           && job.getQueuePosition().getStage().equals("diffusion-worker")) {
-        waiting.put(jobId, job.getQueuePosition());
-        seenAt.put(jobId, at);
+        waiting.add(new Reading(jobId, at, job.getQueuePosition()));
       } else if (job.getState() != JobState.DENOISING) {
         queueWhole = false;
       }
     }
-    for (Map.Entry<String, QueuePosition> entry : waiting.entrySet()) {
-      QueuePosition position = entry.getValue();
+    for (Reading reading : waiting) {
+      QueuePosition position = reading.position();
       sightings
-          .computeIfAbsent(entry.getKey(), id -> new ArrayList<>())
+          .computeIfAbsent(reading.jobId(), id -> new ArrayList<>())
           .add(
               new Sighting(
-                  Objects.requireNonNull(seenAt.get(entry.getKey())),
+                  reading.atMillis(),
                   position.getJobsAhead(),
                   position.hasEstimatedStart()
                       ? Optional.of(millis(position.getEstimatedStart()))

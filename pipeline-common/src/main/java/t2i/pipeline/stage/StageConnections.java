@@ -112,7 +112,7 @@ public final class StageConnections implements AutoCloseable {
    * waits forever: the fault suite saw a tokenizer's consumer thread do so after a Redis restart,
    * which stopped the stage for good.
    */
-  static final Duration POOL_MAX_WAIT = Duration.ofSeconds(2);
+  private static final Duration POOL_MAX_WAIT = Duration.ofSeconds(2);
 
   /** A pooled, thread-safe Redis client; the caller owns it. */
   public static UnifiedJedis openRedis(String url) {
