@@ -31,6 +31,7 @@ final class EncodeHandler implements JobHandler<TokenizedJob> {
 
   private final Map<String, TextEncoder> encoders;
   private final EmbeddingCache cache;
+  private final RenewedLeases leases;
   private final Publisher publisher;
   private final String outputTopic;
   private final Executor executor;
@@ -39,12 +40,14 @@ final class EncodeHandler implements JobHandler<TokenizedJob> {
   EncodeHandler(
       Map<String, TextEncoder> encoders,
       EmbeddingCache cache,
+      RenewedLeases leases,
       Publisher publisher,
       String outputTopic,
       Executor executor,
       EncoderMetrics metrics) {
     this.encoders = Map.copyOf(encoders);
     this.cache = cache;
+    this.leases = leases;
     this.publisher = publisher;
     this.outputTopic = outputTopic;
     this.executor = executor;
@@ -68,10 +71,12 @@ final class EncodeHandler implements JobHandler<TokenizedJob> {
     // hears is the job's denoising.
     Prompt prompt = Prompt.of(model, job.getPrompt());
     Prompt negative = Prompt.of(model, job.getNegativePrompt());
-    // Both prompts are looked up in one round trip.
     long lookupStart = System.nanoTime();
-    List<Boolean> cached = cache.touchAll(List.of(prompt.key, negative.key));
-    metrics.lookedUp(cached, System.nanoTime() - lookupStart);
+    List<String> keys = List.of(prompt.key, negative.key);
+    // A redo comes from a diffusion worker that did not find an embedding: Redis is asked then.
+    boolean remembered = !job.getRedo() && leases.allRenewedLately(keys);
+    List<Boolean> cached = remembered ? List.of(true, true) : lookUp(keys);
+    metrics.lookedUp(cached, remembered, System.nanoTime() - lookupStart);
     if (!cached.contains(false)) {
       // Nothing to encode: answered on this thread, without waking an encoder thread.
       EncodedJob encoded = encoded(job, reference(prompt, encoder), reference(negative, encoder));
@@ -89,6 +94,19 @@ final class EncodeHandler implements JobHandler<TokenizedJob> {
             },
             executor)
         .thenCompose(encoded -> publisher.send(outputTopic, spec.getJobId(), encoded));
+  }
+
+  /** Whether Redis holds each key, renewing the leases of those it does: one round trip. */
+  private List<Boolean> lookUp(List<String> keys) {
+    List<Boolean> held = cache.touchAll(keys);
+    for (int i = 0; i < keys.size(); i++) {
+      if (held.get(i)) {
+        leases.renewed(keys.get(i));
+      } else {
+        leases.forget(keys.get(i));
+      }
+    }
+    return held;
   }
 
   private static EncodedJob encoded(
@@ -172,6 +190,7 @@ final class EncodeHandler implements JobHandler<TokenizedJob> {
       PromptWeights.apply(embedding.data(), prompt.weights, prompt.window, embedding.shape()[1]);
     }
     cache.put(prompt.key, embedding);
+    leases.renewed(prompt.key);
     return reference(prompt.key, embedding.shape());
   }
 

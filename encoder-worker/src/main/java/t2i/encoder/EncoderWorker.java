@@ -1,5 +1,6 @@
 package t2i.encoder;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
 import io.quarkus.runtime.Quarkus;
@@ -9,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -74,6 +76,7 @@ public class EncoderWorker {
               new EncodeHandler(
                   encoders,
                   connections.embeddings(config.redis().embeddingRetention()),
+                  renewedLeases(),
                   connections.publisher(),
                   connections.topics().encoded(),
                   executor,
@@ -120,6 +123,21 @@ public class EncoderWorker {
             ? "OnnxRuntime on " + ort.describe()
             : config.engine().name());
     return closeAll;
+  }
+
+  private RenewedLeases renewedLeases() {
+    Duration renewal = config.encoder().cacheRenewalInterval();
+    Duration retention = config.redis().embeddingRetention();
+    if (renewal.isNegative() || renewal.compareTo(retention) >= 0) {
+      // A renewal as rare as the retention would let embeddings in use expire.
+      throw new IllegalArgumentException(
+          "t2i.encoder.cache-renewal-interval must be at least 0 and shorter than"
+              + " t2i.redis.embedding-retention ("
+              + retention
+              + "), was "
+              + renewal);
+    }
+    return new RenewedLeases(config.encoder().cacheMemoKeys(), renewal, Ticker.systemTicker());
   }
 
   /** The encoder threads; work waiting for one is bounded by what the consumers may have. */

@@ -309,6 +309,39 @@ class EncoderWorkerTest {
   }
 
   @Test
+  void promptSeenLately_isPassedOnWithoutAskingRedis_andARedoEncodesWhatRedisLost()
+      throws Exception {
+    PromptTokens prompt = freshPrompt();
+    PromptTokens negative = freshPrompt();
+    JobSpec first = spec("tiny-random");
+    submit(first, prompt, negative);
+    EncodedJob firstEncoded = awaitEncoded(first);
+    // Redis loses both embeddings (evicted, or restarted without its data).
+    redis.del(
+        firstEncoded.getPrompt().getRedisKey(), firstEncoded.getNegativePrompt().getRedisKey());
+    long before = worker.encoderRuns();
+
+    JobSpec second = spec("tiny-random");
+    TokenizedJob secondJob = submit(second, prompt, negative);
+    EncodedJob secondEncoded = awaitEncoded(second);
+
+    assertThat(worker.encoderRuns())
+        .as("the encoder remembers renewing these leases, so it does not look them up again")
+        .isEqualTo(before);
+    assertThat(secondEncoded.getPrompt()).isEqualTo(firstEncoded.getPrompt());
+
+    // The diffusion worker finds no embedding and sends the job back marked redo.
+    store.advance(second.getJobId(), JobState.DENOISING);
+    publish(secondJob.toBuilder().setRedo(true).build());
+    await()
+        .atMost(WAIT)
+        .untilAsserted(() -> assertThat(worker.encoderRuns() - before).isEqualTo(2));
+    await().atMost(WAIT).until(() -> encodedOutputsOf(second).size() == 2);
+    embedding(secondEncoded.getPrompt());
+    embedding(secondEncoded.getNegativePrompt());
+  }
+
+  @Test
   void jobWhoseRecordRedisLost_isEncoded_andItsRecordRecreated() throws Exception {
     JobSpec spec = spec("tiny-random");
 
