@@ -6,13 +6,16 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import t2i.client.ApiKeyOption;
 import t2i.client.Channels;
+import t2i.launcher.bench.KafkaHopProbe;
 import t2i.launcher.bench.LoadBench;
 import t2i.launcher.bench.LoadSpec;
 import t2i.launcher.bench.LocalProcesses;
@@ -27,6 +30,8 @@ import t2i.v1.GenerateRequest;
             + " latency (p50/p90/p99/max), time per hop, errors by status, and the CPU time per"
             + " job of each t2i process on this machine.")
 final class BenchCommand implements Callable<Integer> {
+
+  private static final double CLOSED_LOOP_PROBE_RATE = 10;
 
   @Option(
       names = "--server",
@@ -118,6 +123,23 @@ final class BenchCommand implements Callable<Integer> {
       description = "Each call's deadline in seconds (default: ${DEFAULT-VALUE}).")
   int timeoutSeconds;
 
+  @Option(
+      names = "--kafka",
+      paramLabel = "HOST:PORT",
+      description =
+          "The gateway's Kafka, for the bare-hop probe (default: t2i up's; none with --server).")
+  @Nullable String kafka;
+
+  @Option(
+      names = "--kafka-probe",
+      paramLabel = "S",
+      defaultValue = "10",
+      description =
+          "Seconds of bare Kafka hops (a record produced as the stages produce, and consumed)"
+              + " timed before the load, at its rate (10/s in closed loop); 0 skips them"
+              + " (default: ${DEFAULT-VALUE}).")
+  int kafkaProbeSeconds;
+
   @Override
   public Integer call() throws Exception {
     Path home = Home.locate();
@@ -159,10 +181,33 @@ final class BenchCommand implements Callable<Integer> {
       boolean local = target.get().startsWith("localhost:") || target.get().startsWith("127.");
       List<LocalProcesses.Found> processes = local ? LocalProcesses.find() : List.of();
       System.out.println("t2i bench: " + target.get() + ", " + spec.describe());
+      Optional<String> broker =
+          kafka != null
+              ? Optional.of(kafka)
+              : server == null ? RunningCluster.kafka(home) : Optional.empty();
+      if (kafkaProbeSeconds > 0 && broker.isPresent()) {
+        probeKafka(broker.get(), rate > 0 ? rate : CLOSED_LOOP_PROBE_RATE);
+      }
       System.out.println(LoadBench.run(channel, spec, processes));
       return 0;
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Times bare Kafka hops; a probe that fails is reported, and the load runs all the same. */
+  private void probeKafka(String bootstrapServers, double perSecond) throws InterruptedException {
+    try {
+      System.out.print(
+          KafkaHopProbe.render(
+              KafkaHopProbe.measure(
+                  bootstrapServers, perSecond, Duration.ofSeconds(kafkaProbeSeconds)),
+              perSecond));
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      System.out.println(
+          "bare Kafka hop: not measured ("
+              + e
+              + "); check --kafka, or give --kafka-probe 0 to skip it");
     }
   }
 }

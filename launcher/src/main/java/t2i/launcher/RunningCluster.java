@@ -10,9 +10,9 @@ import java.util.Optional;
 
 /**
  * What a running {@code t2i up} tells the other commands of this checkout, in {@code .t2i/}: its
- * gateway's address ({@code .t2i/gateway}) and its services' Prometheus endpoints ({@code
- * .t2i/metrics}, one {@code NAME URL} per line), so that {@code t2i top} and {@code t2i bench} find
- * them without being told. Removed when it stops.
+ * gateway's address ({@code .t2i/gateway}), its broker's ({@code .t2i/kafka}) and its services'
+ * Prometheus endpoints ({@code .t2i/metrics}, one {@code NAME URL} per line), so that {@code t2i
+ * top} and {@code t2i bench} find them without being told. Removed when it stops.
  */
 final class RunningCluster {
 
@@ -26,13 +26,19 @@ final class RunningCluster {
     return home.resolve(".t2i").resolve("gateway");
   }
 
-  static void save(Path home, String gateway, Map<String, String> metricsUrls) throws IOException {
+  private static Path kafkaFile(Path home) {
+    return home.resolve(".t2i").resolve("kafka");
+  }
+
+  static void save(Path home, String gateway, String kafka, Map<String, String> metricsUrls)
+      throws IOException {
     Path metrics = metricsFile(home);
     Files.createDirectories(metrics.getParent());
     List<String> lines = new ArrayList<>();
     metricsUrls.forEach((name, url) -> lines.add(name + " " + url));
     Files.write(metrics, lines);
     Files.writeString(gatewayFile(home), gateway + System.lineSeparator());
+    Files.writeString(kafkaFile(home), kafka + System.lineSeparator());
   }
 
   /** Forgets the cluster once it stops. */
@@ -40,6 +46,7 @@ final class RunningCluster {
     try {
       Files.deleteIfExists(metricsFile(home));
       Files.deleteIfExists(gatewayFile(home));
+      Files.deleteIfExists(kafkaFile(home));
     } catch (IOException e) {
       // Stale files only make top and bench name an address that no longer answers.
     }
@@ -48,6 +55,12 @@ final class RunningCluster {
   /** The running cluster's gateway address, if {@code t2i up} runs. */
   static Optional<String> gateway(Path home) throws IOException {
     Path file = gatewayFile(home);
+    return Files.exists(file) ? Optional.of(Files.readString(file).strip()) : Optional.empty();
+  }
+
+  /** The running cluster's Kafka bootstrap servers, if {@code t2i up} runs. */
+  static Optional<String> kafka(Path home) throws IOException {
+    Path file = kafkaFile(home);
     return Files.exists(file) ? Optional.of(Files.readString(file).strip()) : Optional.empty();
   }
 

@@ -40,7 +40,8 @@ final class UpCommand implements Callable<Integer> {
         "Try: ./t2i generate --server "
             + running.gatewayAddress()
             + " \"a red circle\" --out x.png");
-    RunningCluster.save(home, running.gatewayAddress(), running.metricsUrls());
+    RunningCluster.save(
+        home, running.gatewayAddress(), running.kafkaBootstrapServers(), running.metricsUrls());
     System.out.println(
         "Metrics (Prometheus): "
             + String.join(" ", running.metricsUrls().values())

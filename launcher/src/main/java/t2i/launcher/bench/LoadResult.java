@@ -123,7 +123,7 @@ final class LoadResult {
     return out.toString();
   }
 
-  private static String row(String name, Histogram h) {
+  static String row(String name, Histogram h) {
     if (h.getTotalCount() == 0) {
       return String.format(Locale.ROOT, "%-26s (none)%n", name);
     }

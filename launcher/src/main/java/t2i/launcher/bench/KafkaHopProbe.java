@@ -1,0 +1,181 @@
+package t2i.launcher.bench;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The floor under each hop of a job: a record produced as the stages produce (acks=all, idempotent,
+ * no linger) and fetched by a consumer already waiting on its partition, at a steady rate, with
+ * nothing else done. A job's hop between two stages costs at least this; what a hop costs beyond it
+ * is t2i's own. Measured on a topic of its own, deleted afterwards.
+ */
+public final class KafkaHopProbe {
+
+  private static final long MAX_MICROS = TimeUnit.SECONDS.toMicros(60);
+
+  private KafkaHopProbe() {}
+
+  /**
+   * Sends {@code perSecond} records a second for {@code duration} and returns the time from each
+   * send to its consumer receiving it.
+   *
+   * @throws TimeoutException if the broker does not answer or the records do not all arrive
+   */
+  public static Histogram measure(String bootstrapServers, double perSecond, Duration duration)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    if (!(perSecond > 0) || duration.isNegative() || duration.isZero()) {
+      throw new IllegalArgumentException(
+          "give the probe a rate above 0 and a duration above 0, not "
+              + perSecond
+              + "/s for "
+              + duration);
+    }
+    long records = Math.max(1, Math.round(perSecond * duration.toNanos() / 1e9));
+    String topic = "t2i.bench.kafka-hop-" + UUID.randomUUID();
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+      admin
+          .createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty())))
+          .all()
+          .get(30, TimeUnit.SECONDS);
+      try {
+        return sendAndReceive(bootstrapServers, topic, perSecond, records);
+      } finally {
+        admin.deleteTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static Histogram sendAndReceive(
+      String bootstrapServers, String topic, double perSecond, long records)
+      throws InterruptedException, TimeoutException {
+    TopicPartition partition = new TopicPartition(topic, 0);
+    Histogram hops = new Histogram(MAX_MICROS, 3);
+    AtomicLong sendFailures = new AtomicLong();
+    ScheduledExecutorService sender =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().name("kafka-hop-probe").daemon().unstarted(r));
+    try (KafkaProducer<byte[], byte[]> producer =
+            new KafkaProducer<>(producerSettings(bootstrapServers));
+        KafkaConsumer<byte[], byte[]> consumer =
+            new KafkaConsumer<>(consumerSettings(bootstrapServers))) {
+      consumer.assign(List.of(partition));
+      consumer.seekToEnd(List.of(partition));
+      // position() resolves the end now, so that the first record sent is not skipped.
+      consumer.position(partition);
+      AtomicLong sent = new AtomicLong();
+      long periodNanos = Math.round(1e9 / perSecond);
+      ScheduledFuture<?> sending =
+          sender.scheduleAtFixedRate(
+              () -> {
+                if (sent.incrementAndGet() > records) {
+                  return;
+                }
+                byte[] sentAt = ByteBuffer.allocate(Long.BYTES).putLong(System.nanoTime()).array();
+                // The callback counts failures: the future adds nothing.
+                Future<RecordMetadata> unused =
+                    producer.send(
+                        new ProducerRecord<>(topic, sentAt),
+                        (metadata, error) -> {
+                          if (error != null) {
+                            sendFailures.incrementAndGet();
+                          }
+                        });
+              },
+              0,
+              periodNanos,
+              TimeUnit.NANOSECONDS);
+      if (sending.isDone()) {
+        throw new IllegalStateException("the probe's sender did not start");
+      }
+      long deadline = System.nanoTime() + periodNanos * records + TimeUnit.SECONDS.toNanos(30);
+      long received = 0;
+      while (received + sendFailures.get() < records) {
+        if (System.nanoTime() > deadline) {
+          throw new TimeoutException(
+              "only "
+                  + received
+                  + " of "
+                  + records
+                  + " probe records came back from Kafka ("
+                  + sendFailures.get()
+                  + " sends failed)");
+        }
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+          long nanos = System.nanoTime() - ByteBuffer.wrap(record.value()).getLong();
+          hops.recordValue(Math.min(MAX_MICROS, TimeUnit.NANOSECONDS.toMicros(nanos)));
+          received++;
+        }
+      }
+    } finally {
+      sender.shutdownNow();
+      sender.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    if (sendFailures.get() > 0) {
+      throw new IllegalStateException(
+          sendFailures.get() + " of " + records + " probe records could not be sent to Kafka");
+    }
+    return hops;
+  }
+
+  /** The stages' producer settings, as far as latency goes. */
+  private static Properties producerSettings(String bootstrapServers) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    return p;
+  }
+
+  /** A consumer of its own partition, with no group: nothing to join or commit. */
+  private static Properties consumerSettings(String bootstrapServers) {
+    Properties c = new Properties();
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    return c;
+  }
+
+  /** The probe's line of the report. */
+  public static String render(Histogram hops, double perSecond) {
+    return String.format(
+        Locale.ROOT,
+        "bare Kafka hop, %d records at %.1f/s before the load (the floor under each hop):%n%s",
+        hops.getTotalCount(),
+        perSecond,
+        LoadResult.row("  produce->consume", hops));
+  }
+}
