@@ -40,6 +40,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class KafkaHopProbe {
 
   private static final long MAX_MICROS = TimeUnit.SECONDS.toMicros(60);
+  private static final int WARM_UP_RECORDS = 20_000;
 
   private KafkaHopProbe() {}
 
@@ -91,6 +92,7 @@ public final class KafkaHopProbe {
       consumer.seekToEnd(List.of(partition));
       // position() resolves the end now, so that the first record sent is not skipped.
       consumer.position(partition);
+      warmUp(producer, consumer, topic);
       AtomicLong sent = new AtomicLong();
       long periodNanos = Math.round(1e9 / perSecond);
       ScheduledFuture<?> sending =
@@ -144,6 +146,30 @@ public final class KafkaHopProbe {
           sendFailures.get() + " of " + records + " probe records could not be sent to Kafka");
     }
     return hops;
+  }
+
+  /**
+   * Sends and receives a burst of untimed records first: the stages' clients have long been
+   * compiled by the JIT, and a fresh client's first records would overstate the floor.
+   */
+  private static void warmUp(
+      KafkaProducer<byte[], byte[]> producer, KafkaConsumer<byte[], byte[]> consumer, String topic)
+      throws TimeoutException {
+    byte[] value = new byte[Long.BYTES];
+    for (int i = 0; i < WARM_UP_RECORDS; i++) {
+      // flush() below waits for them all; a failed one shows as a record that never arrives.
+      Future<RecordMetadata> unused = producer.send(new ProducerRecord<>(topic, value));
+    }
+    producer.flush();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    int received = 0;
+    while (received < WARM_UP_RECORDS) {
+      if (System.nanoTime() > deadline) {
+        throw new TimeoutException(
+            "only " + received + " of " + WARM_UP_RECORDS + " warm-up records came back");
+      }
+      received += consumer.poll(Duration.ofMillis(100)).count();
+    }
   }
 
   /** The stages' producer settings, as far as latency goes. */
