@@ -6,6 +6,7 @@ import io.opentelemetry.api.OpenTelemetry;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.config.ConfigValidationException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
@@ -63,6 +64,8 @@ public class EncoderWorker {
 
   void start(@Observes StartupEvent event) throws Exception {
     EncoderWorkerConfig.Encoder settings = config.encoder();
+    // Checked before anything connects, like the rest of the configuration.
+    RenewedLeases leases = renewedLeases();
     lifecycle.start(
         EncodeHandler.STAGE,
         config.kafka(),
@@ -76,7 +79,7 @@ public class EncoderWorker {
               new EncodeHandler(
                   encoders,
                   connections.embeddings(config.redis().embeddingRetention()),
-                  renewedLeases(),
+                  leases,
                   connections.publisher(),
                   connections.topics().encoded(),
                   executor,
@@ -130,12 +133,15 @@ public class EncoderWorker {
     Duration retention = config.redis().embeddingRetention();
     if (renewal.isNegative() || renewal.compareTo(retention) >= 0) {
       // A renewal as rare as the retention would let embeddings in use expire.
-      throw new IllegalArgumentException(
-          "t2i.encoder.cache-renewal-interval must be at least 0 and shorter than"
-              + " t2i.redis.embedding-retention ("
-              + retention
-              + "), was "
-              + renewal);
+      throw new ConfigValidationException(
+          new ConfigValidationException.Problem[] {
+            new ConfigValidationException.Problem(
+                "t2i.encoder.cache-renewal-interval must be at least 0 and shorter than"
+                    + " t2i.redis.embedding-retention ("
+                    + retention
+                    + "), was "
+                    + renewal)
+          });
     }
     return new RenewedLeases(config.encoder().cacheMemoKeys(), renewal, Ticker.systemTicker());
   }

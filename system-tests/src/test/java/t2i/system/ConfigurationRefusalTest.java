@@ -30,6 +30,7 @@ class ConfigurationRefusalTest {
         "DIFFUSION | t2i.diffusion.max-batch-rows | 0        | must be at least 1, was 0 | true",
         "DIFFUSION | t2i.engine.name | Tensorrt | allowed values: onnx-runtime,tensor-rt | true",
         "ENCODER   | t2i.encoder.threads          | -2       | must be at least 1, was -2 | true",
+        "ENCODER | t2i.encoder.cache-renewal-interval | PT48H | shorter than t2i.redis.embedding-retention (PT24H), was PT48H | true",
         "TOKENIZER | t2i.kafka.topic-partitions   | 0        | must be at least 1, was 0 | true",
         "GATEWAY | t2i.gateway.reconcile-interval | PT0.001S | must be at least 10ms, was PT0.001S | true",
         // A URL may hold a password: it is not repeated.
