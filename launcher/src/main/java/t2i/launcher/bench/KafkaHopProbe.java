@@ -24,18 +24,19 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
+import t2i.pipeline.kafka.KafkaClients;
+import t2i.pipeline.kafka.KafkaEndpoint;
 
 /**
- * The floor under each hop of a job: a record produced as the stages produce (acks=all, idempotent,
- * no linger) and fetched by a consumer already waiting on its partition, at a steady rate, with
- * nothing else done. A job's hop between two stages costs at least this; what a hop costs beyond it
- * is t2i's own. Measured on a topic of its own, deleted afterwards.
+ * The floor under each hop of a job: a record produced by the stages' own producer ({@link
+ * KafkaClients#producer}: acks=all, idempotent, no linger) and fetched by a consumer already
+ * waiting on its partition, at a steady rate, with nothing else done. A job's hop between two
+ * stages costs at least this; what a hop costs beyond it is t2i's own. Measured on a topic of its
+ * own, deleted afterwards.
  */
 public final class KafkaHopProbe {
 
@@ -84,8 +85,8 @@ public final class KafkaHopProbe {
     ScheduledExecutorService sender =
         Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().name("kafka-hop-probe").daemon().unstarted(r));
-    try (KafkaProducer<byte[], byte[]> producer =
-            new KafkaProducer<>(producerSettings(bootstrapServers));
+    try (KafkaProducer<String, byte[]> producer =
+            KafkaClients.producer(KafkaEndpoint.of(bootstrapServers), "t2i-bench-kafka-hop");
         KafkaConsumer<byte[], byte[]> consumer =
             new KafkaConsumer<>(consumerSettings(bootstrapServers))) {
       consumer.assign(List.of(partition));
@@ -153,7 +154,7 @@ public final class KafkaHopProbe {
    * compiled by the JIT, and a fresh client's first records would overstate the floor.
    */
   private static void warmUp(
-      KafkaProducer<byte[], byte[]> producer, KafkaConsumer<byte[], byte[]> consumer, String topic)
+      KafkaProducer<String, byte[]> producer, KafkaConsumer<byte[], byte[]> consumer, String topic)
       throws TimeoutException {
     byte[] value = new byte[Long.BYTES];
     for (int i = 0; i < WARM_UP_RECORDS; i++) {
@@ -170,19 +171,6 @@ public final class KafkaHopProbe {
       }
       received += consumer.poll(Duration.ofMillis(100)).count();
     }
-  }
-
-  /** The stages' producer settings, as far as latency goes. */
-  private static Properties producerSettings(String bootstrapServers) {
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-    return p;
   }
 
   /** A consumer of its own partition, with no group: nothing to join or commit. */
