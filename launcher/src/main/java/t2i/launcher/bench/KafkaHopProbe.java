@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -116,12 +117,13 @@ public final class KafkaHopProbe {
               0,
               periodNanos,
               TimeUnit.NANOSECONDS);
-      if (sending.isDone()) {
-        throw new IllegalStateException("the probe's sender did not start");
-      }
       long deadline = System.nanoTime() + periodNanos * records + TimeUnit.SECONDS.toNanos(30);
       long received = 0;
       while (received + sendFailures.get() < records) {
+        if (sending.isDone()) {
+          // A periodic task's future completes only when the task threw: sending stopped.
+          throw new IllegalStateException("the probe stopped sending records", failure(sending));
+        }
         if (System.nanoTime() > deadline) {
           throw new TimeoutException(
               "only "
@@ -147,6 +149,17 @@ public final class KafkaHopProbe {
           sendFailures.get() + " of " + records + " probe records could not be sent to Kafka");
     }
     return hops;
+  }
+
+  private static Throwable failure(Future<?> done) throws InterruptedException {
+    try {
+      done.get();
+      return new IllegalStateException("it ended without an error");
+    } catch (ExecutionException e) {
+      return e.getCause() == null ? e : e.getCause();
+    } catch (CancellationException e) {
+      return e;
+    }
   }
 
   /**
