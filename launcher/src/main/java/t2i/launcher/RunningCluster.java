@@ -54,13 +54,15 @@ final class RunningCluster {
 
   /** The running cluster's gateway address, if {@code t2i up} runs. */
   static Optional<String> gateway(Path home) throws IOException {
-    Path file = gatewayFile(home);
-    return Files.exists(file) ? Optional.of(Files.readString(file).strip()) : Optional.empty();
+    return readIfPresent(gatewayFile(home));
   }
 
   /** The running cluster's Kafka bootstrap servers, if {@code t2i up} runs. */
   static Optional<String> kafka(Path home) throws IOException {
-    Path file = kafkaFile(home);
+    return readIfPresent(kafkaFile(home));
+  }
+
+  private static Optional<String> readIfPresent(Path file) throws IOException {
     return Files.exists(file) ? Optional.of(Files.readString(file).strip()) : Optional.empty();
   }
 

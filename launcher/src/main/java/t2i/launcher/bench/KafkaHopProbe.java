@@ -41,7 +41,6 @@ import t2i.pipeline.kafka.KafkaEndpoint;
  */
 public final class KafkaHopProbe {
 
-  private static final long MAX_MICROS = TimeUnit.SECONDS.toMicros(60);
   private static final int WARM_UP_RECORDS = 20_000;
 
   private KafkaHopProbe() {}
@@ -81,7 +80,7 @@ public final class KafkaHopProbe {
       String bootstrapServers, String topic, double perSecond, long records)
       throws InterruptedException, TimeoutException {
     TopicPartition partition = new TopicPartition(topic, 0);
-    Histogram hops = new Histogram(MAX_MICROS, 3);
+    Histogram hops = LoadResult.histogram();
     AtomicLong sendFailures = new AtomicLong();
     ScheduledExecutorService sender =
         Executors.newSingleThreadScheduledExecutor(
@@ -136,7 +135,7 @@ public final class KafkaHopProbe {
         }
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
           long nanos = System.nanoTime() - ByteBuffer.wrap(record.value()).getLong();
-          hops.recordValue(Math.min(MAX_MICROS, TimeUnit.NANOSECONDS.toMicros(nanos)));
+          hops.recordValue(LoadResult.clamp(TimeUnit.NANOSECONDS.toMicros(nanos)));
           received++;
         }
       }

@@ -31,8 +31,8 @@ final class LoadResult {
           JobState.DENOISING,
           JobState.SUCCEEDED);
 
-  private final Histogram latency = new Histogram(MAX_MICROS, 3);
-  private final Histogram accepted = new Histogram(MAX_MICROS, 3);
+  private final Histogram latency = histogram();
+  private final Histogram accepted = histogram();
 
   /** Hop {@code i} leads from {@code STATES[i]} to {@code STATES[i + 1]}. */
   private final List<Histogram> hops = new ArrayList<>();
@@ -43,7 +43,7 @@ final class LoadResult {
 
   LoadResult() {
     for (int i = 1; i < STATES.size(); i++) {
-      hops.add(new Histogram(MAX_MICROS, 3));
+      hops.add(histogram());
     }
   }
 
@@ -97,7 +97,13 @@ final class LoadResult {
     return t.getSeconds() * 1_000_000 + t.getNanos() / 1_000;
   }
 
-  private static long clamp(long micros) {
+  /** A latency histogram in microseconds, as every row of the report has. */
+  static Histogram histogram() {
+    return new Histogram(MAX_MICROS, 3);
+  }
+
+  /** A latency in microseconds within what {@link #histogram()} records. */
+  static long clamp(long micros) {
     return Math.max(0, Math.min(micros, MAX_MICROS));
   }
 
