@@ -23,9 +23,18 @@ record DiffusionModel(
     implements AutoCloseable {
 
   static DiffusionModel load(ModelDirectory directory, EngineSettings engine) throws IOException {
+    return load(directory, engine, 1);
+  }
+
+  /**
+   * @param parallelUnetCalls into how many calls that run at once the UNet may split a batch (see
+   *     {@link Unet#load(java.nio.file.Path, String, EngineSettings, int)})
+   */
+  static DiffusionModel load(ModelDirectory directory, EngineSettings engine, int parallelUnetCalls)
+      throws IOException {
     SchedulerConfig scheduler = SchedulerConfig.parse(directory.schedulerConfig());
     Optional<LatentPreview> stored = LatentPreview.read(directory.root());
-    Unet unet = Unet.load(directory.unet(), directory.name(), engine);
+    Unet unet = Unet.load(directory.unet(), directory.name(), engine, parallelUnetCalls);
     try {
       VaeDecoder vae = VaeDecoder.load(directory.vaeDecoder(), directory.name(), engine);
       try {

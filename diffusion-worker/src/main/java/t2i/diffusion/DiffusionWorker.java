@@ -5,6 +5,7 @@ import io.opentelemetry.api.OpenTelemetry;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.config.ConfigValidationException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
@@ -66,17 +67,19 @@ public class DiffusionWorker {
   }
 
   void start(@Observes StartupEvent event) throws Exception {
+    // Checked before anything connects, like the rest of the configuration.
+    int parallelUnetCalls = parallelUnetCalls(engineSettings());
     lifecycle.start(
         DenoiseHandler.STAGE,
         config.kafka(),
         config.redis(),
         telemetry,
         () -> Quarkus.asyncExit(0),
-        this::loadModels,
+        () -> loadModels(parallelUnetCalls),
         this::assemble);
   }
 
-  private AutoCloseable loadModels() throws Exception {
+  private AutoCloseable loadModels(int parallelUnetCalls) throws Exception {
     InferenceDefaults.apply();
     EngineSettings engineSettings = engineSettings();
     requireBatchWithinProfile(engineSettings);
@@ -88,13 +91,15 @@ public class DiffusionWorker {
     AutoCloseable closeAll = () -> models.values().forEach(DiffusionModel::close);
     try {
       for (ModelDirectory dir : registry.all()) {
-        models.put(dir.name(), DiffusionModel.load(dir, engineSettings));
+        models.put(dir.name(), DiffusionModel.load(dir, engineSettings, parallelUnetCalls));
       }
     } catch (Exception | Error e) {
       closeAll.close();
       throw e;
     }
-    LOG.infof("Loaded diffusion models %s on %s", models.keySet(), engineSettings.describe());
+    LOG.infof(
+        "Loaded diffusion models %s on %s, %d UNet call(s) at once",
+        models.keySet(), engineSettings.describe(), parallelUnetCalls);
     return closeAll;
   }
 
@@ -111,6 +116,30 @@ public class DiffusionWorker {
               + profile.get().maxBatch()
               + "); lower the one or raise the other");
     }
+  }
+
+  /**
+   * How many UNet calls run at once: as configured, or by default 2 on a CPU with at least 2 cores
+   * (measured in the README's "Parallel UNet calls on the CPU"), else 1.
+   */
+  private int parallelUnetCalls(EngineSettings engine) {
+    int configured = config.diffusion().parallelUnetCalls();
+    if (configured > 1 && !engine.runsOnCpu()) {
+      throw new ConfigValidationException(
+          new ConfigValidationException.Problem[] {
+            new ConfigValidationException.Problem(
+                "t2i.diffusion.parallel-unet-calls="
+                    + configured
+                    + " applies to ONNX Runtime on the CPU; "
+                    + engine.describe()
+                    + " runs one UNet call at a time, and batches fill the GPU instead. Set it to"
+                    + " 0 or 1.")
+          });
+    }
+    if (configured > 0) {
+      return configured;
+    }
+    return engine.runsOnCpu() ? Math.min(2, Runtime.getRuntime().availableProcessors()) : 1;
   }
 
   private EngineSettings engineSettings() {

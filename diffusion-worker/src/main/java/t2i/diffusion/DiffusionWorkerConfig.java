@@ -46,6 +46,16 @@ public interface DiffusionWorkerConfig {
     @Min(1)
     int maxBatchRows();
 
+    /**
+     * Into how many calls that run at once a UNet batch is split, on the CPU; each call gets an
+     * equal share of the cores unless {@code t2i.engine.intra-op-threads} says otherwise. 0
+     * (default): 2 on the CPU when the worker has at least 2 cores, else 1. A GPU runs one call at
+     * a time.
+     */
+    @WithDefault("0")
+    @Min(0)
+    int parallelUnetCalls();
+
     /** How long, at most, an idle worker waits for more jobs to batch with a first one. */
     @WithDefault("PT0.02S")
     @DurationMin(millis = 0, message = "must not be negative, was ${validatedValue}")

@@ -2,6 +2,7 @@ package t2i.diffusion;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -306,6 +307,37 @@ class DenoisingEngineTest {
     other1.join();
     other2.join();
     assertThat(engine.stats().unetCalls()).as("one call per step for all three").isEqualTo(6);
+  }
+
+  @Test
+  void imagesOfABatchSplitAmongParallelUnetCalls_areTheImagesOfOneCall() throws IOException {
+    engine(16, Duration.ofMillis(200));
+    List<CompletableFuture<List<GeneratedImage>>> together = submitThreeJobs();
+    List<byte[]> expected = images(together);
+    engine.close();
+    assumeTrue(ENGINE.runsOnCpu(), "parallel UNet calls are for the CPU");
+
+    try (DiffusionModel split = DiffusionModel.load(directory, ENGINE, 2)) {
+      engine(Map.of("tiny-random", split), 16, Duration.ofMillis(200));
+      List<byte[]> fromSplit = images(submitThreeJobs());
+
+      assertThat(fromSplit).containsExactlyElementsOf(expected);
+      assertThat(engine.stats().unetCalls()).as("one call per step for all three").isEqualTo(6);
+    }
+  }
+
+  /** Three jobs that share every UNet call: 5 rows, so a split is uneven. */
+  private List<CompletableFuture<List<GeneratedImage>>> submitThreeJobs() {
+    return List.of(
+        submit(request().setSeed(7).setSteps(6), DenoisingRequest.StepListener.NONE),
+        submit(request().setSeed(1).setSteps(6).setCount(2), cond, cond, 0, (s, t) -> {}),
+        submit(
+            request().setSeed(2).setSteps(6).setGuidanceScale(1f),
+            DenoisingRequest.StepListener.NONE));
+  }
+
+  private static List<byte[]> images(List<CompletableFuture<List<GeneratedImage>>> jobs) {
+    return jobs.stream().flatMap(job -> job.join().stream()).map(GeneratedImage::rgb).toList();
   }
 
   @Test

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -81,6 +82,29 @@ class ConfigurationRefusalTest {
       assertThat(process.logTail(200))
           .contains("t2i.engine.execution-provider=CUDA")
           .contains("onnxruntime_gpu")
+          .doesNotContain(") started in ");
+    }
+  }
+
+  /** Parallel UNet calls are a CPU setting: asked of a GPU worker, it is refused, not ignored. */
+  @Test
+  void parallelUnetCallsOnAGpu_stopTheDiffusionWorkerAtStart_namingTheKey() throws Exception {
+    try (ServiceProcess process =
+        ServiceProcess.start(
+            Service.DIFFUSION,
+            "diffusion-worker-parallel-unet-calls-cuda",
+            HOME,
+            LOGS,
+            Map.of(
+                "t2i.engine.execution-provider", "CUDA",
+                "t2i.diffusion.parallel-unet-calls", "2"),
+            List.of(),
+            List.of())) {
+      awaitExit(process);
+      assertThat(process.logTail(200))
+          .contains("Configuration validation failed")
+          .contains("t2i.diffusion.parallel-unet-calls=2 applies to ONNX Runtime on the CPU")
+          .contains("Set it to 0 or 1")
           .doesNotContain(") started in ");
     }
   }

@@ -37,6 +37,11 @@ public record EngineSettings(EngineName engine, OrtEngineSettings ort) {
     return engine == EngineName.OnnxRuntime;
   }
 
+  /** Whether the models run on the CPU: ONNX Runtime's CPU provider. */
+  public boolean runsOnCpu() {
+    return isOnnxRuntime() && !ort.provider().usesGpu();
+  }
+
   /**
    * The device DJL places the engine's arrays on. ONNX Runtime's execution provider, not DJL's
    * device, decides where its models run, so its arrays stay on the host.

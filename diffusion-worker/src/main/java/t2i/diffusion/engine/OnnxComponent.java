@@ -11,6 +11,7 @@ import ai.djl.translate.TranslateException;
 import ai.onnxruntime.OrtException;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
@@ -18,15 +19,16 @@ import t2i.pipeline.model.OnnxSignature;
 
 /**
  * One ONNX model of a pipeline (UNet, VAE decoder) loaded in the configured engine, with its
- * declared signature. Not thread-safe: it holds a single predictor, and the diffusion loop drives
- * each component from one thread. Owns the model and the predictor.
+ * declared signature, and one or more predictors of it. Each predictor serves one thread at a time;
+ * calls on different predictors may run at once, sharing the model's weights. Owns the model and
+ * the predictors.
  */
 final class OnnxComponent implements AutoCloseable {
 
   private final Path file;
   private final OnnxSignature signature;
   private final Model model;
-  private final Predictor<NDList, NDList> predictor;
+  private final List<Predictor<NDList, NDList>> predictors;
   private final List<AutoCloseable> engineOptions;
   private final LongAdder engineNanos = new LongAdder();
 
@@ -34,12 +36,12 @@ final class OnnxComponent implements AutoCloseable {
       Path file,
       OnnxSignature signature,
       Model model,
-      Predictor<NDList, NDList> predictor,
+      List<Predictor<NDList, NDList>> predictors,
       List<AutoCloseable> engineOptions) {
     this.file = file;
     this.signature = signature;
     this.model = model;
-    this.predictor = predictor;
+    this.predictors = predictors;
     this.engineOptions = engineOptions;
   }
 
@@ -47,6 +49,16 @@ final class OnnxComponent implements AutoCloseable {
    * @param rowsPerImage batch rows per image in this model's calls (2 for a UNet with guidance)
    */
   static OnnxComponent load(Path file, String name, EngineSettings engine, int rowsPerImage)
+      throws IOException {
+    return load(file, name, engine, rowsPerImage, 1);
+  }
+
+  /**
+   * @param rowsPerImage batch rows per image in this model's calls (2 for a UNet with guidance)
+   * @param predictors how many calls may run at once, one per predictor
+   */
+  static OnnxComponent load(
+      Path file, String name, EngineSettings engine, int rowsPerImage, int predictors)
       throws IOException {
     OnnxSignature signature = OnnxSignature.read(file);
     Map<String, Object> options;
@@ -63,8 +75,11 @@ final class OnnxComponent implements AutoCloseable {
     Model model = Model.newInstance(name, engine.device(), engine.engine().djlName());
     try {
       model.load(engine.engineFile(file), null, options);
-      return new OnnxComponent(
-          file, signature, model, model.newPredictor(new NoopTranslator()), closeables);
+      List<Predictor<NDList, NDList>> created = new ArrayList<>(predictors);
+      for (int i = 0; i < predictors; i++) {
+        created.add(model.newPredictor(new NoopTranslator()));
+      }
+      return new OnnxComponent(file, signature, model, List.copyOf(created), closeables);
     } catch (MalformedModelException | RuntimeException e) {
       model.close();
       closeAll(closeables);
@@ -100,6 +115,11 @@ final class OnnxComponent implements AutoCloseable {
    * (TensorRT) bind inputs by position.
    */
   NDList run(Map<String, NDArray> named) {
+    return run(0, named);
+  }
+
+  /** {@link #run(Map)} on predictor {@code predictor}, which no other thread may be using. */
+  NDList run(int predictor, Map<String, NDArray> named) {
     NDList inputs = new NDList(named.size());
     for (OnnxSignature.TensorSpec input : signature.inputs()) {
       NDArray array = named.get(input.name());
@@ -108,13 +128,17 @@ final class OnnxComponent implements AutoCloseable {
       }
       inputs.add(array);
     }
-    return run(inputs);
+    return run(predictor, inputs);
   }
 
   NDList run(NDList inputs) {
+    return run(0, inputs);
+  }
+
+  private NDList run(int predictor, NDList inputs) {
     long start = System.nanoTime();
     try {
-      return predictor.predict(inputs);
+      return predictors.get(predictor).predict(inputs);
     } catch (TranslateException e) {
       throw new IllegalStateException(file + " failed: " + e.getMessage(), e);
     } finally {
@@ -122,7 +146,10 @@ final class OnnxComponent implements AutoCloseable {
     }
   }
 
-  /** Time spent inside the engine (the predictor call) so far, in nanoseconds. */
+  /**
+   * Time spent inside the engine (the predictor calls) so far, in nanoseconds; calls that ran at
+   * once each count.
+   */
   long engineNanos() {
     return engineNanos.sum();
   }
@@ -130,7 +157,7 @@ final class OnnxComponent implements AutoCloseable {
   @Override
   public void close() {
     try {
-      predictor.close();
+      predictors.forEach(Predictor::close);
     } finally {
       try {
         model.close();

@@ -9,8 +9,18 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import t2i.pipeline.engine.TensorRtProfile;
 import t2i.pipeline.model.OnnxSignature;
 import t2i.pipeline.model.OnnxSignature.ElementType;
@@ -20,7 +30,13 @@ import t2i.pipeline.model.OnnxSignature.TensorSpec;
  * A Stable Diffusion UNet: noisy latents, timestep and text embeddings in, predicted noise (or
  * velocity) out. Adapts to how the model was exported: float32 or float16 tensors, and a {@code
  * timestep} that is a scalar or a vector with one entry per sample, of an integer or float type.
- * Not thread-safe (one predictor); owns its model.
+ *
+ * <p>On the CPU it can split a batch among several calls that run at once, each on its own thread
+ * with an equal share of the intra-op threads. Small and medium models keep cores busier that way
+ * than with ONNX Runtime's intra-op threads on one call, whose many small operations leave them
+ * waiting on each other. The calls share one session (one copy of the weights).
+ *
+ * <p>Not thread-safe: one caller at a time. Owns its model and the threads of its parallel calls.
  */
 public final class Unet implements AutoCloseable {
 
@@ -36,11 +52,17 @@ public final class Unet implements AutoCloseable {
   private final String output;
   private final int fixedBatch;
   private final Optional<TensorRtProfile> profile;
-  private final InputBuffers buffers = new InputBuffers(3);
+  private final List<InputBuffers> buffers;
+  private final @Nullable ExecutorService helpers;
 
-  private Unet(OnnxComponent component, Optional<TensorRtProfile> profile) {
+  private Unet(OnnxComponent component, Optional<TensorRtProfile> profile, int parallelCalls) {
     this.component = component;
     this.profile = profile;
+    List<InputBuffers> perCall = new ArrayList<>(parallelCalls);
+    for (int i = 0; i < parallelCalls; i++) {
+      perCall.add(new InputBuffers(3));
+    }
+    this.buffers = List.copyOf(perCall);
     OnnxSignature signature = component.signature();
     Path file = component.file();
     this.sample = signature.requireInput(SAMPLE, file);
@@ -67,12 +89,52 @@ public final class Unet implements AutoCloseable {
             ? OUT_SAMPLE
             : signature.outputs().getFirst().name();
     this.fixedBatch = sample.fixedBatchSize();
+    // The caller runs the first part of a split batch itself; each helper one other part. At most
+    // one task per helper is ever queued: predict() waits for them all before it returns.
+    this.helpers =
+        parallelCalls == 1
+            ? null
+            : new ThreadPoolExecutor(
+                parallelCalls - 1,
+                parallelCalls - 1,
+                0,
+                TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(parallelCalls - 1),
+                Thread.ofPlatform().name("unet-call-", 1).daemon(true).factory());
   }
 
   public static Unet load(Path file, String modelName, EngineSettings engine) throws IOException {
-    OnnxComponent component = OnnxComponent.load(file, modelName + "-unet", engine, 2);
+    return load(file, modelName, engine, 1);
+  }
+
+  /**
+   * Loads the UNet, ready to split each batch into up to {@code parallelCalls} calls.
+   *
+   * @param parallelCalls how many calls a batch may be split into, to run at once; more than one
+   *     only on ONNX Runtime's CPU provider. Unless the engine sets its intra-op threads, each call
+   *     gets an equal share of the cores.
+   * @throws IllegalArgumentException for more than one call on a GPU
+   */
+  public static Unet load(Path file, String modelName, EngineSettings engine, int parallelCalls)
+      throws IOException {
+    if (parallelCalls < 1) {
+      throw new IllegalArgumentException("parallelCalls must be >= 1, was " + parallelCalls);
+    }
+    if (parallelCalls > 1 && !engine.runsOnCpu()) {
+      throw new IllegalArgumentException(
+          "parallel UNet calls apply to ONNX Runtime on the CPU; "
+              + engine.describe()
+              + " runs one call at a time");
+    }
+    EngineSettings perCall = engine;
+    if (parallelCalls > 1 && engine.ort().intraOpThreads() == 0) {
+      int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / parallelCalls);
+      perCall = new EngineSettings(engine.engine(), engine.ort().withIntraOpThreads(threads));
+    }
+    OnnxComponent component =
+        OnnxComponent.load(file, modelName + "-unet", perCall, 2, parallelCalls);
     try {
-      return new Unet(component, engine.profile());
+      return new Unet(component, engine.profile(), parallelCalls);
     } catch (RuntimeException e) {
       component.close();
       throw new IOException(e.getMessage(), e);
@@ -134,8 +196,13 @@ public final class Unet implements AutoCloseable {
               + timesteps.length
               + " timesteps");
     }
+    int calls = Math.min(buffers.size(), batch);
+    if (fixedBatch == 0 && calls > 1) {
+      return runSplit(
+          calls, latents, batch, channels, height, width, timesteps, context, sequence, hidden);
+    }
     if (fixedBatch == 0 || fixedBatch == batch) {
-      return run(latents, batch, channels, height, width, timesteps, context, sequence, hidden);
+      return run(0, latents, batch, channels, height, width, timesteps, context, sequence, hidden);
     }
     int latentSize = channels * height * width;
     int embedding = sequence * hidden;
@@ -144,6 +211,7 @@ public final class Unet implements AutoCloseable {
       int count = Math.min(fixedBatch, batch - from);
       float[] out =
           run(
+              0,
               Batches.slice(latents, latentSize, from, count, fixedBatch),
               fixedBatch,
               channels,
@@ -158,7 +226,13 @@ public final class Unet implements AutoCloseable {
     return result;
   }
 
-  private float[] run(
+  /**
+   * Splits the batch into {@code calls} parts of consecutive rows, runs them at once (the first on
+   * this thread), and joins their outputs in order. Rows do not interact in a UNet, so each row's
+   * output is what a single call would give it.
+   */
+  private float[] runSplit(
+      int calls,
       float[] latents,
       int batch,
       int channels,
@@ -168,9 +242,93 @@ public final class Unet implements AutoCloseable {
       float[] context,
       int sequence,
       int hidden) {
+    int latentSize = channels * height * width;
+    int embedding = sequence * hidden;
+    float[] result = new float[batch * latentSize];
+    List<Future<?>> others = new ArrayList<>(calls - 1);
+    RuntimeException failure = null;
+    try {
+      for (int call = calls - 1; call >= 0; call--) {
+        int lane = call;
+        int from = call * batch / calls;
+        int count = (call + 1) * batch / calls - from;
+        Runnable part =
+            () -> {
+              float[] out =
+                  run(
+                      lane,
+                      Batches.slice(latents, latentSize, from, count, count),
+                      count,
+                      channels,
+                      height,
+                      width,
+                      Batches.slice(timesteps, from, count, count),
+                      Batches.slice(context, embedding, from, count, count),
+                      sequence,
+                      hidden);
+              System.arraycopy(out, 0, result, from * latentSize, count * latentSize);
+            };
+        if (call == 0) {
+          part.run();
+        } else {
+          others.add(Objects.requireNonNull(helpers).submit(part));
+        }
+      }
+    } catch (RuntimeException e) {
+      failure = e;
+    }
+    // Every part ends before this returns, even when one failed: the next call reuses the buffers.
+    for (Future<?> other : others) {
+      RuntimeException failed = awaitPart(other);
+      if (failure == null) {
+        failure = failed;
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+    return result;
+  }
+
+  /** Waits for a part, through interrupts (re-asserted after); returns how it failed, if it did. */
+  private static @Nullable RuntimeException awaitPart(Future<?> part) {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          part.get();
+          return null;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException e) {
+          return e.getCause() instanceof RuntimeException runtime
+              ? runtime
+              : new IllegalStateException("a parallel UNet call failed", e.getCause());
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private float[] run(
+      int lane,
+      float[] latents,
+      int batch,
+      int channels,
+      int height,
+      int width,
+      double[] timesteps,
+      float[] context,
+      int sequence,
+      int hidden) {
+    InputBuffers buffers = this.buffers.get(lane);
     try (NDManager manager = component.newCallManager()) {
       NDList out =
           component.run(
+              lane,
               Map.of(
                   SAMPLE,
                   Tensors.floats(
@@ -182,7 +340,7 @@ public final class Unet implements AutoCloseable {
                       sample.type(),
                       SAMPLE),
                   TIMESTEP,
-                  timestepTensor(manager, timesteps),
+                  timestepTensor(manager, buffers, timesteps),
                   CONTEXT,
                   Tensors.floats(
                       manager,
@@ -201,7 +359,7 @@ public final class Unet implements AutoCloseable {
     }
   }
 
-  private NDArray timestepTensor(NDManager manager, double[] timesteps) {
+  private NDArray timestepTensor(NDManager manager, InputBuffers buffers, double[] timesteps) {
     boolean vector = timestep.rank() == 1;
     int n = vector && acceptsPerSampleTimesteps() ? timesteps.length : 1;
     if (n == 1) {
@@ -259,6 +417,12 @@ public final class Unet implements AutoCloseable {
 
   @Override
   public void close() {
-    component.close();
+    try {
+      if (helpers != null) {
+        helpers.shutdownNow();
+      }
+    } finally {
+      component.close();
+    }
   }
 }

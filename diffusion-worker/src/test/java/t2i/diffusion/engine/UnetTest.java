@@ -13,6 +13,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import t2i.diffusion.TinyRandom;
 import t2i.pipeline.config.EngineName;
+import t2i.pipeline.engine.ExecutionProvider;
+import t2i.pipeline.engine.OrtEngineSettings;
+import t2i.pipeline.engine.TensorRtProfile;
 import t2i.pipeline.model.OnnxSignature.ElementType;
 import t2i.pipeline.stage.InferenceDefaults;
 
@@ -146,6 +149,88 @@ class UnetTest {
           .hasMessageContaining("text embeddings of length of exactly 77");
       int64Unet.requireShapes(12, 20, 2 * TinyRandom.WINDOW, TinyRandom.HIDDEN);
     }
+  }
+
+  /** Five rows at three timesteps with the reference's two embeddings, alternating. */
+  private static float[] splitBatchOutput(Unet unet) {
+    int rows = 5;
+    float[] latents = new float[rows * LATENT];
+    float[] ctx = new float[rows * EMBEDDING];
+    for (int r = 0; r < rows; r++) {
+      System.arraycopy(sample, (r % 2) * LATENT, latents, r * LATENT, LATENT);
+      System.arraycopy(context, (r % 2) * EMBEDDING, ctx, r * EMBEDDING, EMBEDDING);
+    }
+    return predict(unet, latents, rows, ctx, 981, 981, 500, 21, 21);
+  }
+
+  @Test
+  void batchSplitAmongParallelCalls_givesEveryRowTheOutputOfOneCall() throws IOException {
+    try (Unet parallel =
+        Unet.load(
+            TinyRandom.dir().resolve("unet/model.onnx"),
+            "tiny-random",
+            new EngineSettings(EngineName.OnnxRuntime, 1, false),
+            3)) {
+      float[] together = splitBatchOutput(int64Unet);
+
+      // 5 rows in 3 calls: 1, 2 and 2 rows, run at once; twice, so that buffers are reused.
+      assertThat(splitBatchOutput(parallel)).containsExactly(together);
+      assertThat(splitBatchOutput(parallel)).containsExactly(together);
+      float[] oneRow = Arrays.copyOf(sample, LATENT);
+      assertThat(predict(parallel, oneRow, 1, 981))
+          .containsExactly(predict(int64Unet, oneRow, 1, 981));
+    }
+  }
+
+  @Test
+  void parallelCallThatFails_failsTheWholeCall_andTheNextCallWorks() throws IOException {
+    try (Unet parallel =
+        Unet.load(
+            TinyRandom.dir().resolve("unet/model.onnx"),
+            "tiny-random",
+            new EngineSettings(EngineName.OnnxRuntime, 1, false),
+            2)) {
+      // Embeddings of the wrong width: every part of the split call fails in the engine.
+      float[] narrow = new float[BATCH * TinyRandom.WINDOW * (TinyRandom.HIDDEN / 2)];
+
+      assertThatThrownBy(
+              () ->
+                  parallel.predict(
+                      sample,
+                      BATCH,
+                      CHANNELS,
+                      SIZE,
+                      SIZE,
+                      new double[] {981, 981},
+                      narrow,
+                      TinyRandom.WINDOW,
+                      TinyRandom.HIDDEN / 2))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("model.onnx failed");
+      assertThat(predict(parallel, sample, BATCH, 981, 981))
+          .containsExactly(predict(int64Unet, sample, BATCH, 981, 981));
+    }
+  }
+
+  @Test
+  void parallelCallsOnAGpu_areRefusedBeforeLoading() {
+    EngineSettings cuda =
+        new EngineSettings(
+            EngineName.OnnxRuntime,
+            new OrtEngineSettings(
+                ExecutionProvider.CUDA,
+                0,
+                false,
+                OrtEngineSettings.defaultCacheDir(),
+                0,
+                false,
+                TensorRtProfile.defaults()));
+
+    assertThatThrownBy(
+            () -> Unet.load(TinyRandom.dir().resolve("unet/model.onnx"), "tiny-random", cuda, 2))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("parallel UNet calls apply to ONNX Runtime on the CPU")
+        .hasMessageContaining("CUDA device 0");
   }
 
   @Test

@@ -55,6 +55,12 @@ public record OrtEngineSettings(
         TensorRtProfile.defaults());
   }
 
+  /** These settings with {@code threads} ONNX Runtime threads per CPU call. */
+  public OrtEngineSettings withIntraOpThreads(int threads) {
+    return new OrtEngineSettings(
+        provider, deviceId, fp16, cacheDir, threads, allowSpinning, tensorRt);
+  }
+
   /**
    * The shapes a request must keep to: TensorRT's profile with the TensorRT provider, else none.
    */
