@@ -36,7 +36,12 @@ record DiffusionModel(
     Optional<LatentPreview> stored = LatentPreview.read(directory.root());
     Unet unet = Unet.load(directory.unet(), directory.name(), engine, parallelUnetCalls);
     try {
-      VaeDecoder vae = VaeDecoder.load(directory.vaeDecoder(), directory.name(), engine);
+      // The decoder runs beside the UNet's calls: it takes a share of the cores like one of them.
+      VaeDecoder vae =
+          VaeDecoder.load(
+              directory.vaeDecoder(),
+              directory.name(),
+              engine.withCoresSharedBy(parallelUnetCalls));
       try {
         LatentPreviewFit preview = LatentPreviewFit.of(directory, stored, vae);
         return new DiffusionModel(directory, unet, vae, scheduler, preview);

@@ -261,6 +261,20 @@ public final class DenoisingBenchmark {
                   .toList()));
     }
     System.out.printf("%n%s", perRound);
+    // Batching alone, on the engine that splits calls: its continuous mode over its batch size 1.
+    double[] gains = new double[rounds];
+    for (int round = 0; round < rounds; round++) {
+      gains[round] =
+          runs.get(4).get(round).imagesPerSecond() / runs.get(3).get(round).imagesPerSecond();
+    }
+    double[] sortedGains = gains.clone();
+    Arrays.sort(sortedGains);
+    System.out.printf(
+        Locale.ROOT,
+        "batching gain with 2 parallel calls (continuous over batch size 1): median %.2fx, by"
+            + " round %s%n",
+        sortedGains[rounds / 2],
+        Arrays.stream(gains).mapToObj(x -> String.format(Locale.ROOT, "%.2fx", x)).toList());
   }
 
   /** A fresh engine of the mode, warmed up, then the closed-loop load once. */

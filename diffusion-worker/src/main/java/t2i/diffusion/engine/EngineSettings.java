@@ -37,6 +37,18 @@ public record EngineSettings(EngineName engine, OrtEngineSettings ort) {
     return engine == EngineName.OnnxRuntime;
   }
 
+  /**
+   * These settings for one of {@code calls} model calls that run at once on the CPU: unless the
+   * intra-op threads are set, each call gets an equal share of the cores (at least one thread).
+   */
+  public EngineSettings withCoresSharedBy(int calls) {
+    if (calls <= 1 || !runsOnCpu() || ort.intraOpThreads() != 0) {
+      return this;
+    }
+    int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / calls);
+    return new EngineSettings(engine, ort.withIntraOpThreads(threads));
+  }
+
   /** Whether the models run on the CPU: ONNX Runtime's CPU provider. */
   public boolean runsOnCpu() {
     return isOnnxRuntime() && !ort.provider().usesGpu();

@@ -126,13 +126,9 @@ public final class Unet implements AutoCloseable {
               + engine.describe()
               + " runs one call at a time");
     }
-    EngineSettings perCall = engine;
-    if (parallelCalls > 1 && engine.ort().intraOpThreads() == 0) {
-      int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / parallelCalls);
-      perCall = new EngineSettings(engine.engine(), engine.ort().withIntraOpThreads(threads));
-    }
     OnnxComponent component =
-        OnnxComponent.load(file, modelName + "-unet", perCall, 2, parallelCalls);
+        OnnxComponent.load(
+            file, modelName + "-unet", engine.withCoresSharedBy(parallelCalls), 2, parallelCalls);
     try {
       return new Unet(component, engine.profile(), parallelCalls);
     } catch (RuntimeException e) {
