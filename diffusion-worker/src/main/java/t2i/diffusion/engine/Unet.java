@@ -45,6 +45,13 @@ public final class Unet implements AutoCloseable {
   static final String CONTEXT = "encoder_hidden_states";
   static final String OUT_SAMPLE = "out_sample";
 
+  /**
+   * Fewest rows in each part of a split batch. A lone guided image (two rows) stays one call: end
+   * to end beside the other services, one-row parts made its denoising slower, not faster (each
+   * step waits for the later of two parts on shared cores), while batches gain from the split.
+   */
+  static final int MIN_ROWS_PER_SPLIT_CALL = 2;
+
   private final OnnxComponent component;
   private final TensorSpec sample;
   private final TensorSpec timestep;
@@ -192,8 +199,8 @@ public final class Unet implements AutoCloseable {
               + timesteps.length
               + " timesteps");
     }
-    int calls = Math.min(buffers.size(), batch);
-    if (fixedBatch == 0 && calls > 1) {
+    int calls = callsFor(batch);
+    if (calls > 1) {
       return runSplit(
           calls, latents, batch, channels, height, width, timesteps, context, sequence, hidden);
     }
@@ -220,6 +227,14 @@ public final class Unet implements AutoCloseable {
       System.arraycopy(out, 0, result, from * latentSize, count * latentSize);
     }
     return result;
+  }
+
+  /** Into how many calls that run at once a batch of {@code rows} rows is split. */
+  int callsFor(int rows) {
+    // A static-shape export would pad every part to its batch size: it is never split.
+    return fixedBatch == 0
+        ? Math.max(1, Math.min(buffers.size(), rows / MIN_ROWS_PER_SPLIT_CALL))
+        : 1;
   }
 
   /**

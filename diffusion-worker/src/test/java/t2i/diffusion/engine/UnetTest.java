@@ -173,7 +173,13 @@ class UnetTest {
             3)) {
       float[] together = splitBatchOutput(int64Unet);
 
-      // 5 rows in 3 calls: 1, 2 and 2 rows, run at once; twice, so that buffers are reused.
+      assertThat(parallel.callsFor(2)).as("a lone guided image").isEqualTo(1);
+      assertThat(parallel.callsFor(5)).isEqualTo(2);
+      assertThat(parallel.callsFor(16)).isEqualTo(3);
+      assertThat(int64Unet.callsFor(16)).isEqualTo(1);
+
+      // 5 rows in 2 calls (at least 2 rows each): 2 and 3 rows, run at once; twice, so that
+      // buffers are reused.
       assertThat(splitBatchOutput(parallel)).containsExactly(together);
       assertThat(splitBatchOutput(parallel)).containsExactly(together);
       float[] oneRow = Arrays.copyOf(sample, LATENT);
@@ -190,25 +196,33 @@ class UnetTest {
             "tiny-random",
             new EngineSettings(EngineName.OnnxRuntime, 1, false),
             2)) {
-      // Embeddings of the wrong width: every part of the split call fails in the engine.
-      float[] narrow = new float[BATCH * TinyRandom.WINDOW * (TinyRandom.HIDDEN / 2)];
+      // Four rows, split 2 and 2; embeddings of the wrong width make every part fail in the engine.
+      int rows = 2 * BATCH;
+      float[] latents = new float[rows * LATENT];
+      System.arraycopy(sample, 0, latents, 0, BATCH * LATENT);
+      System.arraycopy(sample, 0, latents, BATCH * LATENT, BATCH * LATENT);
+      float[] narrow = new float[rows * TinyRandom.WINDOW * (TinyRandom.HIDDEN / 2)];
+      double[] timesteps = {981, 981, 500, 500};
 
       assertThatThrownBy(
               () ->
                   parallel.predict(
-                      sample,
-                      BATCH,
+                      latents,
+                      rows,
                       CHANNELS,
                       SIZE,
                       SIZE,
-                      new double[] {981, 981},
+                      timesteps,
                       narrow,
                       TinyRandom.WINDOW,
                       TinyRandom.HIDDEN / 2))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("model.onnx failed");
-      assertThat(predict(parallel, sample, BATCH, 981, 981))
-          .containsExactly(predict(int64Unet, sample, BATCH, 981, 981));
+      float[] ctx = new float[rows * EMBEDDING];
+      System.arraycopy(context, 0, ctx, 0, BATCH * EMBEDDING);
+      System.arraycopy(context, 0, ctx, BATCH * EMBEDDING, BATCH * EMBEDDING);
+      assertThat(predict(parallel, latents, rows, ctx, timesteps))
+          .containsExactly(predict(int64Unet, latents, rows, ctx, timesteps));
     }
   }
 
