@@ -51,11 +51,20 @@ class QueueEstimateTest {
 
   private static final Duration POLL = Duration.ofMillis(250);
 
+  /**
+   * How long after the last job reached the diffusion worker's queue the gateway's figures surely
+   * count it: the gateway measures the queues once a second ({@code
+   * t2i.gateway.admission.refresh-interval}), and a measurement begun just before the last jobs
+   * arrived stays in use until the next one is done.
+   */
+  private static final Duration MEASURED_WITHIN = Duration.ofSeconds(3);
+
   private static ManagedChannel channel;
 
   /**
-   * One reading of a waiting job's place; {@code queueWhole} when, in that round of readings, no
-   * job was still on its way to the diffusion worker's queue.
+   * One reading of a waiting job's place; {@code queueWhole} when, in that round of readings and
+   * for {@link #MEASURED_WITHIN} before it, no job was still on its way to the diffusion worker's
+   * queue.
    */
   private record Sighting(
       long atMillis, long jobsAhead, Optional<Long> estimatedStartMillis, boolean queueWhole) {}
@@ -99,13 +108,14 @@ class QueueEstimateTest {
 
     Map<String, List<Sighting>> sightings = new ConcurrentHashMap<>();
     Map<String, Job> ended = new ConcurrentHashMap<>();
+    QueueFormation formation = new QueueFormation();
     await()
         .atMost(Duration.ofMinutes(4))
         .pollDelay(Duration.ZERO)
         .pollInterval(POLL)
         .until(
             () -> {
-              readEachJob(jobIds, sightings, ended);
+              readEachJob(jobIds, sightings, ended, formation);
               return ended.size() == JOBS;
             });
     assertThat(ended).as("every job ended").hasSize(JOBS);
@@ -117,9 +127,9 @@ class QueueEstimateTest {
         new StringBuilder("job,submitted,seen_at_ms,jobs_ahead,estimated_start_ms,started_ms\n");
     for (Map.Entry<String, List<Sighting>> entry : sightings.entrySet()) {
       List<Sighting> seen = entry.getValue();
-      // Once every job has reached the queue, the queue only moves forward. Before, jobs
-      // submitted earlier that are still being encoded join other partitions, and the estimate
-      // counts a share of those ahead.
+      // Once every job has reached the queue, and the gateway has measured it since, the queue
+      // only moves forward. Before, jobs submitted earlier that are still being encoded join
+      // other partitions, and the estimate counts a share of those ahead.
       List<Sighting> whole = seen.stream().filter(Sighting::queueWhole).toList();
       if (!whole.isEmpty()) {
         assertThat(whole.getLast().jobsAhead())
@@ -221,12 +231,35 @@ class QueueEstimateTest {
     }
   }
 
+  /** When the whole queue formed: the start of an unbroken run of rounds with no job on its way. */
+  private static final class QueueFormation {
+    private long wholeSince = -1;
+
+    /**
+     * Notes one round of readings; whether the whole queue has stood long enough for the gateway's
+     * figures to count all of it.
+     */
+    boolean measuredWhole(boolean wholeNow, long now) {
+      if (!wholeNow) {
+        wholeSince = -1;
+        return false;
+      }
+      if (wholeSince < 0) {
+        wholeSince = now;
+      }
+      return now - wholeSince >= MEASURED_WITHIN.toMillis();
+    }
+  }
+
   /**
    * Notes where each job still waiting for the diffusion worker stands, and which have ended; one
    * round of readings.
    */
   private static void readEachJob(
-      List<String> jobIds, Map<String, List<Sighting>> sightings, Map<String, Job> ended) {
+      List<String> jobIds,
+      Map<String, List<Sighting>> sightings,
+      Map<String, Job> ended,
+      QueueFormation formation) {
     record Reading(String jobId, long atMillis, QueuePosition position) {}
     List<Reading> waiting = new ArrayList<>();
     boolean queueWhole = true;
@@ -245,6 +278,7 @@ class QueueEstimateTest {
         queueWhole = false;
       }
     }
+    boolean measuredWhole = formation.measuredWhole(queueWhole, System.currentTimeMillis());
     for (Reading reading : waiting) {
       QueuePosition position = reading.position();
       sightings
@@ -256,7 +290,7 @@ class QueueEstimateTest {
                   position.hasEstimatedStart()
                       ? Optional.of(millis(position.getEstimatedStart()))
                       : Optional.empty(),
-                  queueWhole));
+                  measuredWhole));
     }
   }
 

@@ -199,32 +199,19 @@ public final class Unet implements AutoCloseable {
               + timesteps.length
               + " timesteps");
     }
+    Rows rows =
+        new Rows(latents, batch, channels, height, width, timesteps, context, sequence, hidden);
     int calls = callsFor(batch);
     if (calls > 1) {
-      return runSplit(
-          calls, latents, batch, channels, height, width, timesteps, context, sequence, hidden);
+      return runSplit(calls, rows);
     }
     if (fixedBatch == 0 || fixedBatch == batch) {
-      return run(0, latents, batch, channels, height, width, timesteps, context, sequence, hidden);
+      return run(0, rows);
     }
-    int latentSize = channels * height * width;
-    int embedding = sequence * hidden;
-    float[] result = new float[batch * latentSize];
+    float[] result = new float[latents.length];
     for (int from = 0; from < batch; from += fixedBatch) {
       int count = Math.min(fixedBatch, batch - from);
-      float[] out =
-          run(
-              0,
-              Batches.slice(latents, latentSize, from, count, fixedBatch),
-              fixedBatch,
-              channels,
-              height,
-              width,
-              Batches.slice(timesteps, from, count, fixedBatch),
-              Batches.slice(context, embedding, from, count, fixedBatch),
-              sequence,
-              hidden);
-      System.arraycopy(out, 0, result, from * latentSize, count * latentSize);
+      rows.copyOutput(run(0, rows.slice(from, count, fixedBatch)), from, count, result);
     }
     return result;
   }
@@ -237,13 +224,10 @@ public final class Unet implements AutoCloseable {
         : 1;
   }
 
-  /**
-   * Splits the batch into {@code calls} parts of consecutive rows, runs them at once (the first on
-   * this thread), and joins their outputs in order. Rows do not interact in a UNet, so each row's
-   * output is what a single call would give it.
-   */
-  private float[] runSplit(
-      int calls,
+  /** A call's inputs, row-major with {@code batch} rows. */
+  // Carries the arrays between this class's methods; never compared or kept.
+  @SuppressWarnings("ArrayRecordComponent")
+  private record Rows(
       float[] latents,
       int batch,
       int channels,
@@ -253,32 +237,47 @@ public final class Unet implements AutoCloseable {
       float[] context,
       int sequence,
       int hidden) {
-    int latentSize = channels * height * width;
-    int embedding = sequence * hidden;
-    float[] result = new float[batch * latentSize];
+
+    int latentSize() {
+      return channels * height * width;
+    }
+
+    /** Rows {@code [from, from + count)}, padded to {@code size} rows by repeating the first. */
+    Rows slice(int from, int count, int size) {
+      return new Rows(
+          Batches.slice(latents, latentSize(), from, count, size),
+          size,
+          channels,
+          height,
+          width,
+          Batches.slice(timesteps, from, count, size),
+          Batches.slice(context, sequence * hidden, from, count, size),
+          sequence,
+          hidden);
+    }
+
+    /** Copies the first {@code count} rows of a slice's output to rows {@code from...} of all. */
+    void copyOutput(float[] sliceOutput, int from, int count, float[] all) {
+      System.arraycopy(sliceOutput, 0, all, from * latentSize(), count * latentSize());
+    }
+  }
+
+  /**
+   * Splits the batch into {@code calls} parts of consecutive rows, runs them at once (the first on
+   * this thread), and joins their outputs in order. Rows do not interact in a UNet, so each row's
+   * output is what a single call would give it.
+   */
+  private float[] runSplit(int calls, Rows rows) {
+    float[] result = new float[rows.latents().length];
     List<Future<?>> others = new ArrayList<>(calls - 1);
     RuntimeException failure = null;
     try {
       for (int call = calls - 1; call >= 0; call--) {
         int lane = call;
-        int from = call * batch / calls;
-        int count = (call + 1) * batch / calls - from;
+        int from = call * rows.batch() / calls;
+        int count = (call + 1) * rows.batch() / calls - from;
         Runnable part =
-            () -> {
-              float[] out =
-                  run(
-                      lane,
-                      Batches.slice(latents, latentSize, from, count, count),
-                      count,
-                      channels,
-                      height,
-                      width,
-                      Batches.slice(timesteps, from, count, count),
-                      Batches.slice(context, embedding, from, count, count),
-                      sequence,
-                      hidden);
-              System.arraycopy(out, 0, result, from * latentSize, count * latentSize);
-            };
+            () -> rows.copyOutput(run(lane, rows.slice(from, count, count)), from, count, result);
         if (call == 0) {
           part.run();
         } else {
@@ -324,17 +323,7 @@ public final class Unet implements AutoCloseable {
     }
   }
 
-  private float[] run(
-      int lane,
-      float[] latents,
-      int batch,
-      int channels,
-      int height,
-      int width,
-      double[] timesteps,
-      float[] context,
-      int sequence,
-      int hidden) {
+  private float[] run(int lane, Rows rows) {
     InputBuffers buffers = this.buffers.get(lane);
     try (NDManager manager = component.newCallManager()) {
       NDList out =
@@ -346,25 +335,29 @@ public final class Unet implements AutoCloseable {
                       manager,
                       buffers,
                       0,
-                      latents,
-                      new Shape(batch, channels, height, width),
+                      rows.latents(),
+                      new Shape(rows.batch(), rows.channels(), rows.height(), rows.width()),
                       sample.type(),
                       SAMPLE),
                   TIMESTEP,
-                  timestepTensor(manager, buffers, timesteps),
+                  timestepTensor(manager, buffers, rows.timesteps()),
                   CONTEXT,
                   Tensors.floats(
                       manager,
                       buffers,
                       1,
-                      context,
-                      new Shape(batch, sequence, hidden),
-                      this.context.type(),
+                      rows.context(),
+                      new Shape(rows.batch(), rows.sequence(), rows.hidden()),
+                      context.type(),
                       CONTEXT)));
       float[] result = Tensors.toFloats(out.get(output));
-      if (result.length != latents.length) {
+      if (result.length != rows.latents().length) {
         throw new IllegalStateException(
-            component.file() + " returned " + result.length + " values for " + latents.length);
+            component.file()
+                + " returned "
+                + result.length
+                + " values for "
+                + rows.latents().length);
       }
       return result;
     }
