@@ -120,7 +120,7 @@ public class DiffusionWorker {
 
   /**
    * How many UNet calls run at once: as configured, or by default 2 on a CPU with at least 2 cores
-   * (measured in the README's "Parallel UNet calls on the CPU"), else 1.
+   * (measured in the README's "Denoising: Java overhead and batching"), else 1.
    */
   private int parallelUnetCalls(EngineSettings engine) {
     int configured = config.diffusion().parallelUnetCalls();
