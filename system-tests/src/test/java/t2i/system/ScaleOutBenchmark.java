@@ -63,7 +63,9 @@ public final class ScaleOutBenchmark {
                     "t2i.gateway.quota.max-jobs-in-flight", "100000",
                     "t2i.gateway.quota.max-submissions", "100000",
                     "t2i.diffusion.max-batch-rows", "8"));
-    Map<String, String> pinnedWorker = Map.of("t2i.engine.intra-op-threads", "1");
+    // One core, one thread, one UNet call at a time: the worker the README's table measured.
+    Map<String, String> pinnedWorker =
+        Map.of("t2i.engine.intra-op-threads", "1", "t2i.diffusion.parallel-unet-calls", "1");
     List<String> rows = new ArrayList<>();
     try (LocalCluster cluster = LocalCluster.start(options, line -> System.err.println(line))) {
       ManagedChannel channel = Channels.open(cluster.gatewayAddress());
