@@ -67,21 +67,22 @@ public class DiffusionWorker {
   }
 
   void start(@Observes StartupEvent event) throws Exception {
+    EngineSettings engine = engineSettings();
     // Checked before anything connects, like the rest of the configuration.
-    int parallelUnetCalls = parallelUnetCalls(engineSettings());
+    int parallelUnetCalls = parallelUnetCalls(engine);
     lifecycle.start(
         DenoiseHandler.STAGE,
         config.kafka(),
         config.redis(),
         telemetry,
         () -> Quarkus.asyncExit(0),
-        () -> loadModels(parallelUnetCalls),
+        () -> loadModels(engine, parallelUnetCalls),
         this::assemble);
   }
 
-  private AutoCloseable loadModels(int parallelUnetCalls) throws Exception {
+  private AutoCloseable loadModels(EngineSettings engineSettings, int parallelUnetCalls)
+      throws Exception {
     InferenceDefaults.apply();
-    EngineSettings engineSettings = engineSettings();
     requireBatchWithinProfile(engineSettings);
     if (engineSettings.isOnnxRuntime()) {
       GpuPreflight.checkThisMachine(engineSettings.ort());

@@ -202,13 +202,17 @@ public final class DenoisingBenchmark {
       DiffusionModel model, DiffusionModel split, int hidden, int size, int steps)
       throws Exception {
     int rounds = Integer.getInteger("t2i.bench.rounds", 5);
+    BatchingMode splitOne =
+        new BatchingMode("batch size 1, default engine (2 parallel calls)", 2, true, true);
+    BatchingMode splitContinuous =
+        new BatchingMode("continuous, default engine (2 parallel calls)", 16, true, true);
     List<BatchingMode> modes =
         List.of(
             new BatchingMode("batch size 1 (one job per call)", 2, true, false),
             new BatchingMode("dynamic (jobs that start together)", 16, false, false),
             new BatchingMode("continuous (join at step boundaries)", 16, true, false),
-            new BatchingMode("batch size 1, default engine (2 parallel calls)", 2, true, true),
-            new BatchingMode("continuous, default engine (2 parallel calls)", 16, true, true));
+            splitOne,
+            splitContinuous);
     List<List<BatchingRun>> runs = new ArrayList<>();
     modes.forEach(mode -> runs.add(new ArrayList<>()));
     for (int round = 0; round < rounds; round++) {
@@ -230,23 +234,18 @@ public final class DenoisingBenchmark {
     StringBuilder perRound = new StringBuilder();
     for (int m = 0; m < modes.size(); m++) {
       List<BatchingRun> mode = runs.get(m);
-      double[] speedUps = new double[rounds];
-      for (int round = 0; round < rounds; round++) {
-        speedUps[round] = mode.get(round).imagesPerSecond() / baseline.get(round).imagesPerSecond();
-      }
+      double[] speedUps = ratios(mode, baseline);
       BatchingRun median =
           mode.stream()
-              .sorted((a, b) -> Double.compare(a.imagesPerSecond(), b.imagesPerSecond()))
+              .sorted((x, y) -> Double.compare(x.imagesPerSecond(), y.imagesPerSecond()))
               .toList()
               .get(rounds / 2);
-      double[] sortedSpeedUps = speedUps.clone();
-      Arrays.sort(sortedSpeedUps);
       System.out.printf(
           Locale.ROOT,
           "| %s | %.2f | %.2fx | %.0f ms | %.0f ms | %d | %.1f | %.0f %% | %.0f %% |%n",
           modes.get(m).name(),
           median.imagesPerSecond(),
-          sortedSpeedUps[rounds / 2],
+          median(speedUps),
           median.meanLatencyMs(),
           median.p95LatencyMs(),
           median.calls(),
@@ -255,28 +254,37 @@ public final class DenoisingBenchmark {
           100 * median.vaeBusy());
       perRound.append(
           String.format(
-              Locale.ROOT,
-              "%s: speed-up by round %s%n",
-              modes.get(m).name(),
-              Arrays.stream(speedUps)
-                  .mapToObj(x -> String.format(Locale.ROOT, "%.2fx", x))
-                  .toList()));
+              Locale.ROOT, "%s: speed-up by round %s%n", modes.get(m).name(), format(speedUps)));
     }
     System.out.printf("%n%s", perRound);
     // Batching alone, on the default engine (2 parallel calls): continuous over batch size 1.
-    double[] gains = new double[rounds];
-    for (int round = 0; round < rounds; round++) {
-      gains[round] =
-          runs.get(4).get(round).imagesPerSecond() / runs.get(3).get(round).imagesPerSecond();
-    }
-    double[] sortedGains = gains.clone();
-    Arrays.sort(sortedGains);
+    double[] gains =
+        ratios(runs.get(modes.indexOf(splitContinuous)), runs.get(modes.indexOf(splitOne)));
     System.out.printf(
         Locale.ROOT,
         "batching gain on the default engine (continuous over its batch size 1): median %.2fx,"
             + " by round %s%n",
-        sortedGains[rounds / 2],
-        Arrays.stream(gains).mapToObj(x -> String.format(Locale.ROOT, "%.2fx", x)).toList());
+        median(gains),
+        format(gains));
+  }
+
+  /** Each round's images per second of {@code runs} over those of {@code baseline}. */
+  private static double[] ratios(List<BatchingRun> runs, List<BatchingRun> baseline) {
+    double[] ratios = new double[runs.size()];
+    for (int round = 0; round < ratios.length; round++) {
+      ratios[round] = runs.get(round).imagesPerSecond() / baseline.get(round).imagesPerSecond();
+    }
+    return ratios;
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    return sorted[sorted.length / 2];
+  }
+
+  private static List<String> format(double[] ratios) {
+    return Arrays.stream(ratios).mapToObj(x -> String.format(Locale.ROOT, "%.2fx", x)).toList();
   }
 
   /** A fresh engine of the mode, warmed up, then the closed-loop load once. */

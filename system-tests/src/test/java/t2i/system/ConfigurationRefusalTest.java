@@ -40,21 +40,19 @@ class ConfigurationRefusalTest {
   void aBadValue_stopsTheServiceAtStart_namingTheKeyTheValueAndWhatIsAllowed(
       Service service, String key, String value, String explanation, boolean valueShown)
       throws Exception {
-    String name = service.module() + "-" + key.replace('.', '-');
-    try (ServiceProcess process =
-        ServiceProcess.start(service, name, HOME, LOGS, Map.of(key, value), List.of(), List.of())) {
-      awaitExit(process);
-      String log = process.logTail(200);
-      assertThat(log)
-          .contains("Configuration validation failed")
-          .contains(key)
-          .contains(explanation)
-          .doesNotContain(") started in ");
-      if (valueShown) {
-        assertThat(log).contains(value);
-      } else {
-        assertThat(log).doesNotContain(value);
-      }
+    String log =
+        logOfEndedStart(
+            service, service.module() + "-" + key.replace('.', '-'), Map.of(key, value));
+
+    assertThat(log)
+        .contains("Configuration validation failed")
+        .contains(key)
+        .contains(explanation)
+        .doesNotContain(") started in ");
+    if (valueShown) {
+      assertThat(log).contains(value);
+    } else {
+      assertThat(log).doesNotContain(value);
     }
   }
 
@@ -68,44 +66,41 @@ class ConfigurationRefusalTest {
       names = {"ENCODER", "DIFFUSION"})
   void aWorkerSetToAGpu_withTheCpuBuild_refusesToStart_namingTheGpuBuild(Service service)
       throws Exception {
-    String name = service.module() + "-cuda";
-    try (ServiceProcess process =
-        ServiceProcess.start(
-            service,
-            name,
-            HOME,
-            LOGS,
-            Map.of("t2i.engine.execution-provider", "CUDA"),
-            List.of(),
-            List.of())) {
-      awaitExit(process);
-      assertThat(process.logTail(200))
-          .contains("t2i.engine.execution-provider=CUDA")
-          .contains("onnxruntime_gpu")
-          .doesNotContain(") started in ");
-    }
+    String log =
+        logOfEndedStart(
+            service, service.module() + "-cuda", Map.of("t2i.engine.execution-provider", "CUDA"));
+
+    assertThat(log)
+        .contains("t2i.engine.execution-provider=CUDA")
+        .contains("onnxruntime_gpu")
+        .doesNotContain(") started in ");
   }
 
   /** Parallel UNet calls are a CPU setting: asked of a GPU worker, it is refused, not ignored. */
   @Test
   void parallelUnetCallsOnAGpu_stopTheDiffusionWorkerAtStart_namingTheKey() throws Exception {
-    try (ServiceProcess process =
-        ServiceProcess.start(
+    String log =
+        logOfEndedStart(
             Service.DIFFUSION,
             "diffusion-worker-parallel-unet-calls-cuda",
-            HOME,
-            LOGS,
             Map.of(
                 "t2i.engine.execution-provider", "CUDA",
-                "t2i.diffusion.parallel-unet-calls", "2"),
-            List.of(),
-            List.of())) {
+                "t2i.diffusion.parallel-unet-calls", "2"));
+
+    assertThat(log)
+        .contains("Configuration validation failed")
+        .contains("t2i.diffusion.parallel-unet-calls=2 applies to ONNX Runtime on the CPU")
+        .contains("Set it to 0 or 1")
+        .doesNotContain(") started in ");
+  }
+
+  /** Starts the packaged service with these settings, waits for it to end, and returns its log. */
+  private static String logOfEndedStart(Service service, String name, Map<String, String> settings)
+      throws Exception {
+    try (ServiceProcess process =
+        ServiceProcess.start(service, name, HOME, LOGS, settings, List.of(), List.of())) {
       awaitExit(process);
-      assertThat(process.logTail(200))
-          .contains("Configuration validation failed")
-          .contains("t2i.diffusion.parallel-unet-calls=2 applies to ONNX Runtime on the CPU")
-          .contains("Set it to 0 or 1")
-          .doesNotContain(") started in ");
+      return process.logTail(200);
     }
   }
 

@@ -32,9 +32,9 @@ import t2i.pipeline.model.OnnxSignature.TensorSpec;
  * timestep} that is a scalar or a vector with one entry per sample, of an integer or float type.
  *
  * <p>On the CPU it can split a batch among several calls that run at once, each on its own thread
- * with an equal share of the intra-op threads. Small and medium models keep cores busier that way
- * than with ONNX Runtime's intra-op threads on one call, whose many small operations leave them
- * waiting on each other. The calls share one session (one copy of the weights).
+ * with an equal share of the intra-op threads. A small model keeps the cores busier that way than
+ * with ONNX Runtime's intra-op threads on one call, whose many small operations leave them waiting
+ * on each other. The calls share one session (one copy of the weights).
  *
  * <p>Not thread-safe: one caller at a time. Owns its model and the threads of its parallel calls.
  */

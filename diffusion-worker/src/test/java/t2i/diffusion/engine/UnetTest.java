@@ -151,6 +151,15 @@ class UnetTest {
     }
   }
 
+  /** The tiny model's UNet, splitting batches into up to {@code parallelCalls} calls. */
+  private static Unet tinyUnet(int parallelCalls) throws IOException {
+    return Unet.load(
+        TinyRandom.dir().resolve("unet/model.onnx"),
+        "tiny-random",
+        new EngineSettings(EngineName.OnnxRuntime, 1, false),
+        parallelCalls);
+  }
+
   /** Five rows at three timesteps with the reference's two embeddings, alternating. */
   private static float[] splitBatchOutput(Unet unet) {
     int rows = 5;
@@ -165,12 +174,7 @@ class UnetTest {
 
   @Test
   void batchSplitAmongParallelCalls_givesEveryRowTheOutputOfOneCall() throws IOException {
-    try (Unet parallel =
-        Unet.load(
-            TinyRandom.dir().resolve("unet/model.onnx"),
-            "tiny-random",
-            new EngineSettings(EngineName.OnnxRuntime, 1, false),
-            3)) {
+    try (Unet parallel = tinyUnet(3)) {
       float[] together = splitBatchOutput(int64Unet);
 
       assertThat(parallel.callsFor(2)).as("a lone guided image").isEqualTo(1);
@@ -190,12 +194,7 @@ class UnetTest {
 
   @Test
   void parallelCallThatFails_failsTheWholeCall_andTheNextCallWorks() throws IOException {
-    try (Unet parallel =
-        Unet.load(
-            TinyRandom.dir().resolve("unet/model.onnx"),
-            "tiny-random",
-            new EngineSettings(EngineName.OnnxRuntime, 1, false),
-            2)) {
+    try (Unet parallel = tinyUnet(2)) {
       // Four rows, split 2 and 2; embeddings of the wrong width make every part fail in the engine.
       int rows = 2 * BATCH;
       float[] latents = new float[rows * LATENT];
