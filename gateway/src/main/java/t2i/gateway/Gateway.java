@@ -135,6 +135,12 @@ final class Gateway implements AutoCloseable {
           "Authentication is off (t2i.gateway.auth.enabled=false): every caller is one anonymous"
               + " tenant. Turn it on wherever others can reach this port.");
     }
+    if (settings.publishTokenized()) {
+      LOG.infof(
+          "Jobs are queued tokenized for the text encoders on %s"
+              + " (t2i.gateway.publish-tokenized): the tokenizer service gets none",
+          config.kafka().topics().tokenized());
+    }
     RequestLimits limits = RequestLimits.from(settings);
     ModelRegistry models;
     Map<String, PromptTokenizer> tokenizers = new LinkedHashMap<>();
@@ -177,7 +183,10 @@ final class Gateway implements AutoCloseable {
               new JobSubmitter(
                   connections.tracker(),
                   connections.publisher(),
-                  topics.jobs(),
+                  settings.publishTokenized()
+                      ? FirstHop.toEncoders(
+                          topics.tokenized(), tokenizers, config.models().maxPromptChunks())
+                      : FirstHop.toTokenizers(topics.jobs()),
                   settings.publishTimeout(),
                   connections.traces(),
                   telemetry.meters()),

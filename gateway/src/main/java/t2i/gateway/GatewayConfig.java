@@ -93,6 +93,16 @@ public interface GatewayConfig {
     @Min(1)
     int maxConcurrentCalls();
 
+    /**
+     * Whether the gateway queues each job already tokenized, on the encoders' topic ({@code
+     * t2i.kafka.topics.tokenized}), instead of on the tokenizer service's ({@code
+     * t2i.kafka.topics.jobs}). The gateway tokenizes every prompt anyway to check that it fits, so
+     * this saves a hop through Kafka, and the tokenizer service then has no work. Off by default:
+     * tokenization then scales with the tokenizer service instead of with the gateways.
+     */
+    @WithDefault("false")
+    boolean publishTokenized();
+
     /** How long Submit and Generate wait for Kafka to acknowledge a new job. */
     @WithDefault("PT30S")
     @DurationMin(millis = 100, message = "must be at least 100ms, was ${validatedValue}")

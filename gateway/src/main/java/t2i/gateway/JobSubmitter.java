@@ -16,14 +16,13 @@ import t2i.pipeline.job.QueuePlace;
 import t2i.pipeline.kafka.Publisher;
 import t2i.pipeline.telemetry.JobTraces;
 import t2i.pipeline.v1.JobSpec;
-import t2i.pipeline.v1.JobSubmitted;
 import t2i.v1.JobState;
 
 /**
- * Publishes recorded jobs and waits until Kafka has them on every in-sync replica. Only then is a
- * job accepted: a caller who gets a job id can rely on the job running. A publish that is
- * acknowledged is noted on the job's record, so that a retried request publishes only a job that
- * Kafka may not have. Thread-safe.
+ * Publishes recorded jobs (see {@link FirstHop}) and waits until Kafka has them on every in-sync
+ * replica. Only then is a job accepted: a caller who gets a job id can rely on the job running. A
+ * publish that is acknowledged is noted on the job's record, so that a retried request publishes
+ * only a job that Kafka may not have. Thread-safe.
  */
 final class JobSubmitter {
 
@@ -31,7 +30,7 @@ final class JobSubmitter {
 
   private final JobTracker tracker;
   private final Publisher publisher;
-  private final String jobsTopic;
+  private final FirstHop firstHop;
   private final Duration publishTimeout;
   private final JobTraces traces;
   private final Counter submitted;
@@ -39,13 +38,13 @@ final class JobSubmitter {
   JobSubmitter(
       JobTracker tracker,
       Publisher publisher,
-      String jobsTopic,
+      FirstHop firstHop,
       Duration publishTimeout,
       JobTraces traces,
       MeterRegistry meters) {
     this.tracker = tracker;
     this.publisher = publisher;
-    this.jobsTopic = jobsTopic;
+    this.firstHop = firstHop;
     this.publishTimeout = publishTimeout;
     this.traces = traces;
     this.submitted =
@@ -68,7 +67,7 @@ final class JobSubmitter {
     try {
       sent =
           publisher
-              .send(jobsTopic, spec.getJobId(), JobSubmitted.newBuilder().setSpec(spec).build())
+              .send(firstHop.topic(), spec.getJobId(), firstHop.record().apply(spec))
               .get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

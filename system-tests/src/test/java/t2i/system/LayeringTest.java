@@ -84,6 +84,7 @@ class LayeringTest {
           "t2i.pipeline.job.RedisKeys",
           "t2i.pipeline.job.RequestIds",
           "t2i.pipeline.job.TenantLedger",
+          "t2i.pipeline.job.TokenizedJobs",
           "t2i.pipeline.kafka.BroadcastListener",
           "t2i.pipeline.kafka.Delivery",
           "t2i.pipeline.kafka.JobHandler",

@@ -1,13 +1,14 @@
 package t2i.launcher.bench;
 
 import com.google.protobuf.Timestamp;
-import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
+import org.jspecify.annotations.Nullable;
 import t2i.v1.Job;
 import t2i.v1.JobState;
 import t2i.v1.StateTransition;
@@ -34,23 +35,30 @@ final class LoadResult {
   private final Histogram latency = histogram();
   private final Histogram accepted = histogram();
 
-  /** Hop {@code i} leads from {@code STATES[i]} to {@code STATES[i + 1]}. */
-  private final List<Histogram> hops = new ArrayList<>();
+  /**
+   * Each hop between two states a job passed one after the other, in pipeline order. A job queued
+   * tokenized by the gateway ({@code t2i.gateway.publish-tokenized}) has no TOKENIZING, so its
+   * first hop is queued->encoding.
+   */
+  private final Map<String, Histogram> hops =
+      new TreeMap<>(Comparator.comparingInt(LoadResult::hopOrder));
 
   private final Map<String, Long> errors = new TreeMap<>();
   private long sent;
   private long succeeded;
 
-  LoadResult() {
-    for (int i = 1; i < STATES.size(); i++) {
-      hops.add(histogram());
-    }
+  private static String hopName(JobState from, JobState to) {
+    return from.name().toLowerCase(Locale.ROOT) + "->" + to.name().toLowerCase(Locale.ROOT);
   }
 
-  private static String hopName(int i) {
-    return STATES.get(i - 1).name().toLowerCase(Locale.ROOT)
-        + "->"
-        + STATES.get(i).name().toLowerCase(Locale.ROOT);
+  /** Orders hops by the states they leave, then by the states they reach. */
+  private static int hopOrder(String hop) {
+    int order = 0;
+    for (String state : hop.split("->", -1)) {
+      order =
+          order * STATES.size() + STATES.indexOf(JobState.valueOf(state.toUpperCase(Locale.ROOT)));
+    }
+    return order;
   }
 
   synchronized void sent() {
@@ -68,12 +76,19 @@ final class LoadResult {
     for (StateTransition t : job.getTransitionsList()) {
       at.putIfAbsent(t.getState(), t.getAt());
     }
-    for (int i = 1; i < STATES.size(); i++) {
-      Timestamp from = at.get(STATES.get(i - 1));
-      Timestamp to = at.get(STATES.get(i));
-      if (from != null && to != null) {
-        hops.get(i - 1).recordValue(clamp(micros(to) - micros(from)));
+    @Nullable JobState from = null;
+    @Nullable Timestamp left = null;
+    for (JobState to : STATES) {
+      Timestamp reached = at.get(to);
+      if (reached == null) {
+        continue;
       }
+      if (from != null && left != null) {
+        hops.computeIfAbsent(hopName(from, to), name -> histogram())
+            .recordValue(clamp(micros(reached) - micros(left)));
+      }
+      from = to;
+      left = reached;
     }
   }
 
@@ -120,9 +135,12 @@ final class LoadResult {
             errorCount()));
     out.append(row("end to end", latency));
     out.append(row("accepted", accepted));
-    for (int i = 1; i < STATES.size(); i++) {
-      out.append(row("  " + hopName(i), hops.get(i - 1)));
+    if (hops.isEmpty()) {
+      for (int i = 1; i < STATES.size(); i++) {
+        out.append(row("  " + hopName(STATES.get(i - 1), STATES.get(i)), histogram()));
+      }
     }
+    hops.forEach((name, hop) -> out.append(row("  " + name, hop)));
     errors.forEach(
         (status, count) ->
             out.append(String.format(Locale.ROOT, "errors %-24s %d%n", status, count)));

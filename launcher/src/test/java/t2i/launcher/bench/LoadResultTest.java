@@ -49,4 +49,27 @@ class LoadResultTest {
         .containsPattern("denoising->succeeded\\s+p50 +40\\.0 ms")
         .contains("RESOURCE_EXHAUSTED QUEUE_FULL");
   }
+
+  @Test
+  void aJobThatSkipsAState_isTimedFromTheStateBeforeIt() {
+    LoadResult result = new LoadResult();
+    // Queued tokenized by the gateway: no TOKENIZING.
+    Job job =
+        Job.newBuilder()
+            .setState(JobState.SUCCEEDED)
+            .addTransitions(at(JobState.QUEUED, 1_000))
+            .addTransitions(at(JobState.ENCODING, 1_015))
+            .addTransitions(at(JobState.DENOISING, 1_060))
+            .addTransitions(at(JobState.SUCCEEDED, 1_100))
+            .build();
+
+    result.sent();
+    result.succeeded(120_000, job);
+    String report = result.render(1.0);
+
+    assertThat(report)
+        .containsPattern("queued->encoding\\s+p50 +15\\.0 ms")
+        .doesNotContain("tokenizing")
+        .containsSubsequence("queued->encoding", "encoding->denoising", "denoising->succeeded");
+  }
 }
