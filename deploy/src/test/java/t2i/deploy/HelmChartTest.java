@@ -74,7 +74,8 @@ class HelmChartTest {
             "models.defaultModel", "sd-turbo",
             "diffusion.autoscaling.scaleToZero", true),
         CALLBACKS,
-        withCallbacks(Map.of("notifier.existingSecret", "webhook-secrets")));
+        withCallbacks(Map.of("notifier.existingSecret", "webhook-secrets")),
+        Map.of("gateway.publishTokenized", true));
   }
 
   @Test
@@ -440,6 +441,26 @@ class HelmChartTest {
             "T2I_GATEWAY_CALLBACKS_ALLOWED_SCHEMES",
             "T2I_GATEWAY_CALLBACKS_ALLOWED_HOSTS",
             "T2I_GATEWAY_CALLBACKS_ALLOW_PRIVATE_ADDRESSES");
+  }
+
+  @Test
+  void aGatewayThatQueuesJobsTokenized_isToldSo_andNoTokenizerIsDeployed() throws Exception {
+    RenderedChart usual = RenderedChart.render(Map.of());
+    RenderedChart tokenized = RenderedChart.render(Map.of("gateway.publishTokenized", true));
+
+    assertThat(usual.find("Deployment", "t2i-tokenizer")).isPresent();
+    assertThat(usual.find("ScaledObject", "t2i-tokenizer")).isPresent();
+    assertThat(
+            RenderedChart.envNames(RenderedChart.container(usual.get("Deployment", "t2i-gateway"))))
+        .doesNotContain("T2I_GATEWAY_PUBLISH_TOKENIZED");
+    JsonNode gateway = RenderedChart.container(tokenized.get("Deployment", "t2i-gateway"));
+    assertThat(RenderedChart.env(gateway, "T2I_GATEWAY_PUBLISH_TOKENIZED")).contains("true");
+    assertThat(ServiceSettings.of("gateway").readsEnv("T2I_GATEWAY_PUBLISH_TOKENIZED")).isTrue();
+    // The tokenizer service would get no jobs: nothing of it is deployed.
+    assertThat(tokenized.find("Deployment", "t2i-tokenizer")).isEmpty();
+    assertThat(tokenized.find("PodDisruptionBudget", "t2i-tokenizer")).isEmpty();
+    assertThat(tokenized.find("ScaledObject", "t2i-tokenizer")).isEmpty();
+    assertThat(tokenized.find("Deployment", "t2i-encoder")).isPresent();
   }
 
   @Test
