@@ -11,8 +11,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import t2i.local.LocalStack;
@@ -249,6 +251,13 @@ public final class LocalCluster implements AutoCloseable {
             "not starting the notifier: the gateway accepts no callbacks"
                 + " (--set t2i.gateway.callbacks.allowed-schemes=http,https to allow them)");
       }
+      if (publishesTokenized(config)) {
+        // The gateway hands jobs straight to the encoders: the tokenizer service would get none.
+        services.remove(Service.TOKENIZER);
+        status.accept(
+            "not starting the tokenizer service: the gateway queues jobs tokenized"
+                + " (t2i.gateway.publish-tokenized)");
+      }
       status.accept(
           "starting " + String.join(", ", services.stream().map(Service::module).toList()));
       List<String> started = new ArrayList<>();
@@ -280,6 +289,16 @@ public final class LocalCluster implements AutoCloseable {
   static boolean callbacksAllowed(Map<String, String> config) {
     String schemes = config.get("t2i.gateway.callbacks.allowed-schemes");
     return schemes != null && !schemes.isBlank();
+  }
+
+  /**
+   * Whether the gateway will queue jobs already tokenized ({@code t2i.gateway.publish-tokenized}),
+   * read as the services' configuration reads a boolean.
+   */
+  static boolean publishesTokenized(Map<String, String> config) {
+    String value = config.get("t2i.gateway.publish-tokenized");
+    return value != null
+        && Set.of("true", "1", "yes", "y", "on").contains(value.strip().toLowerCase(Locale.ROOT));
   }
 
   /**

@@ -16,4 +16,15 @@ class LocalClusterTest {
             LocalCluster.callbacksAllowed(Map.of("t2i.gateway.callbacks.allowed-schemes", "http")))
         .isTrue();
   }
+
+  @Test
+  void theTokenizerService_runsUnlessTheGatewayQueuesJobsTokenized() {
+    assertThat(LocalCluster.publishesTokenized(Map.of())).isFalse();
+    assertThat(LocalCluster.publishesTokenized(Map.of("t2i.gateway.publish-tokenized", "false")))
+        .isFalse();
+    assertThat(LocalCluster.publishesTokenized(Map.of("t2i.gateway.publish-tokenized", "true")))
+        .isTrue();
+    assertThat(LocalCluster.publishesTokenized(Map.of("t2i.gateway.publish-tokenized", " TRUE ")))
+        .isTrue();
+  }
 }
