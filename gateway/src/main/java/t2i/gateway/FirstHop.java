@@ -37,7 +37,9 @@ record FirstHop(String topic, Function<JobSpec, MessageLite> record) {
         spec ->
             TokenizedJobs.of(
                 spec,
-                Objects.requireNonNull(byModel.get(spec.getRequest().getModel())),
+                Objects.requireNonNull(
+                    byModel.get(spec.getRequest().getModel()),
+                    () -> "no tokenizer for model " + spec.getRequest().getModel()),
                 maxChunks));
   }
 }

@@ -40,26 +40,21 @@ final class LoadResult {
    * tokenized by the gateway ({@code t2i.gateway.publish-tokenized}) has no TOKENIZING, so its
    * first hop is queued->encoding.
    */
-  private final Map<String, Histogram> hops =
-      new TreeMap<>(Comparator.comparingInt(LoadResult::hopOrder));
+  private final Map<Hop, Histogram> hops =
+      new TreeMap<>(
+          Comparator.comparingInt((Hop hop) -> STATES.indexOf(hop.from()))
+              .thenComparingInt(hop -> STATES.indexOf(hop.to())));
+
+  /** A job's move from one state to the next it reached. */
+  private record Hop(JobState from, JobState to) {
+    String name() {
+      return from.name().toLowerCase(Locale.ROOT) + "->" + to.name().toLowerCase(Locale.ROOT);
+    }
+  }
 
   private final Map<String, Long> errors = new TreeMap<>();
   private long sent;
   private long succeeded;
-
-  private static String hopName(JobState from, JobState to) {
-    return from.name().toLowerCase(Locale.ROOT) + "->" + to.name().toLowerCase(Locale.ROOT);
-  }
-
-  /** Orders hops by the states they leave, then by the states they reach. */
-  private static int hopOrder(String hop) {
-    int order = 0;
-    for (String state : hop.split("->", -1)) {
-      order =
-          order * STATES.size() + STATES.indexOf(JobState.valueOf(state.toUpperCase(Locale.ROOT)));
-    }
-    return order;
-  }
 
   synchronized void sent() {
     sent++;
@@ -84,7 +79,7 @@ final class LoadResult {
         continue;
       }
       if (from != null && left != null) {
-        hops.computeIfAbsent(hopName(from, to), name -> histogram())
+        hops.computeIfAbsent(new Hop(from, to), hop -> histogram())
             .recordValue(clamp(micros(reached) - micros(left)));
       }
       from = to;
@@ -137,10 +132,10 @@ final class LoadResult {
     out.append(row("accepted", accepted));
     if (hops.isEmpty()) {
       for (int i = 1; i < STATES.size(); i++) {
-        out.append(row("  " + hopName(STATES.get(i - 1), STATES.get(i)), histogram()));
+        out.append(row("  " + new Hop(STATES.get(i - 1), STATES.get(i)).name(), histogram()));
       }
     }
-    hops.forEach((name, hop) -> out.append(row("  " + name, hop)));
+    hops.forEach((hop, times) -> out.append(row("  " + hop.name(), times)));
     errors.forEach(
         (status, count) ->
             out.append(String.format(Locale.ROOT, "errors %-24s %d%n", status, count)));
