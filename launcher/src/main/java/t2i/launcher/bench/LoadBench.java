@@ -2,6 +2,8 @@ package t2i.launcher.bench;
 
 import io.grpc.Channel;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -21,15 +23,19 @@ public final class LoadBench {
     Map<LocalProcesses.Found, Duration> before = new HashMap<>();
     Map<LocalProcesses.Found, Duration> after = new HashMap<>();
     long[] measured = new long[2];
+    // The machine's counters at the start and at the end of the measured period, where readable.
+    List<MachineCpu.Sample> machine = Collections.synchronizedList(new ArrayList<>());
     LoadResult result =
         new LoadGenerator(channel, spec)
             .run(
                 () -> {
                   measured[0] = System.nanoTime();
+                  MachineCpu.read().ifPresent(machine::add);
                   processes.forEach(p -> before.put(p, p.cpu()));
                 },
                 () -> {
                   measured[1] = System.nanoTime();
+                  MachineCpu.read().ifPresent(machine::add);
                   processes.forEach(p -> after.put(p, p.cpu()));
                 });
     double seconds = (measured[1] - measured[0]) / 1e9;
@@ -67,6 +73,15 @@ public final class LoadBench {
               "all t2i processes (not this bench)",
               t2iTotal,
               t2iTotal * 1000 / jobs));
+    }
+    if (machine.size() == 2) {
+      // Only the machine this bench runs on: meaningful where the services run here too.
+      report
+          .append(
+              machine
+                  .getFirst()
+                  .usageUntil(machine.getLast(), Runtime.getRuntime().availableProcessors()))
+          .append(System.lineSeparator());
     }
     return report.toString();
   }
