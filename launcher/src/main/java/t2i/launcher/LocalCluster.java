@@ -1,5 +1,6 @@
 package t2i.launcher;
 
+import io.smallrye.config.Converters;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -11,10 +12,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import t2i.local.LocalStack;
@@ -298,7 +297,8 @@ public final class LocalCluster implements AutoCloseable {
   static boolean publishesTokenized(Map<String, String> config) {
     String value = config.get("t2i.gateway.publish-tokenized");
     return value != null
-        && Set.of("true", "1", "yes", "y", "on").contains(value.strip().toLowerCase(Locale.ROOT));
+        && Boolean.TRUE.equals(
+            Converters.getImplicitConverter(Boolean.class).convert(value.strip()));
   }
 
   /**
