@@ -138,13 +138,7 @@ final class BacklogMonitor implements Backlog, QueuePositions, AutoCloseable {
     return OptionalLong.of(measurement.queuedJobs());
   }
 
-  /**
-   * The job's place at the stage it waits for. A stage takes its partitions up side by side, not
-   * one after the other, so the jobs ahead are estimated over all of them: the job is {@code k}
-   * behind the head of its partition, where {@code w} wait, and of every partition about the same
-   * share {@code (k + 1) / w} of what waits there is taken up before it. The start estimate divides
-   * that by the stage's rate over its current run of work.
-   */
+  /** The job's place at the stage it waits for ({@link QueueProgress#placeOf}). */
   @Override
   public Optional<QueuePosition> of(QueuePlace place) {
     if (queuedJobs().isEmpty()) {
@@ -152,31 +146,25 @@ final class BacklogMonitor implements Backlog, QueuePositions, AutoCloseable {
     }
     Optional<Stage> stage =
         stages.stream().filter(s -> s.topic().equals(place.topic())).findFirst();
-    TopicPartition own = new TopicPartition(place.topic(), place.partition());
-    OptionalLong next = progress.next(own);
     List<TopicPartition> partitions = partitionsOf.getOrDefault(place.topic(), List.of());
-    if (stage.isEmpty() || next.isEmpty() || partitions.isEmpty()) {
+    if (stage.isEmpty() || partitions.isEmpty()) {
       return Optional.empty();
     }
-    long behind = Math.max(0, place.offset() - next.getAsLong());
-    double share = (behind + 1.0) / Math.max(behind + 1, progress.waiting(own));
-    double ahead = behind;
-    for (TopicPartition partition : partitions) {
-      if (!partition.equals(own)) {
-        ahead += Math.floor(progress.waiting(partition) * share);
-      }
-    }
-    double rate = progress.perSecond(place.topic()).orElse(0);
-    long jobsAhead = Math.round(ahead);
-    QueuePosition.Builder position =
-        QueuePosition.newBuilder().setStage(stageName(stage.get().group())).setJobsAhead(jobsAhead);
-    long now = clock.millis();
-    if (jobsAhead == 0) {
-      position.setEstimatedStart(timestamp(now));
-    } else if (rate > 0) {
-      position.setEstimatedStart(timestamp(now + Math.round(jobsAhead * 1000 / rate)));
-    }
-    return Optional.of(position.build());
+    return progress
+        .placeOf(
+            new TopicPartition(place.topic(), place.partition()),
+            place.offset(),
+            partitions,
+            clock.millis())
+        .map(
+            at -> {
+              QueuePosition.Builder position =
+                  QueuePosition.newBuilder()
+                      .setStage(stageName(stage.get().group()))
+                      .setJobsAhead(at.recordsAhead());
+              at.startMillis().ifPresent(start -> position.setEstimatedStart(timestamp(start)));
+              return position.build();
+            });
   }
 
   private static String stageName(String group) {
@@ -250,6 +238,9 @@ final class BacklogMonitor implements Backlog, QueuePositions, AutoCloseable {
             : admin.listOffsets(uncommitted).all().get(timeout, TimeUnit.MILLISECONDS);
     long queued = 0;
     Map<String, Long> heads = heads();
+    // The queue heads move on as the stages work: the stages stood where measured when they were
+    // read, the last of the readings.
+    long measuredAt = clock.millis();
     for (Stage stage : stages) {
       Map<TopicPartition, OffsetAndMetadata> byPartition =
           Objects.requireNonNull(committed.get(stage));
@@ -270,7 +261,7 @@ final class BacklogMonitor implements Backlog, QueuePositions, AutoCloseable {
         long next = head == null ? from : Math.max(from, head + 1);
         samples.add(new QueueProgress.Sample(partition, next, end.offset()));
       }
-      progress.record(stage.topic(), samples, now);
+      progress.record(stage.topic(), samples, measuredAt);
     }
     return queued;
   }

@@ -3,7 +3,9 @@ package t2i.gateway;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,6 +30,12 @@ final class QueueProgress {
 
   /** One measurement of a partition: records from {@code next} to {@code end} wait. */
   record Sample(TopicPartition partition, long next, long end) {}
+
+  /**
+   * A waiting record's place: about how many records the stage takes up before it, as last
+   * measured, and when it should take it up; no start while the stage has no rate yet.
+   */
+  record Place(long recordsAhead, OptionalLong startMillis) {}
 
   private final Map<TopicPartition, Sample> lastSample = new ConcurrentHashMap<>();
   private final Map<String, Run> runs = new ConcurrentHashMap<>();
@@ -75,6 +83,45 @@ final class QueueProgress {
   OptionalLong next(TopicPartition partition) {
     Sample last = lastSample.get(partition);
     return last == null ? OptionalLong.empty() : OptionalLong.of(last.next());
+  }
+
+  /**
+   * The place of the record at {@code offset} of {@code own}, among all the {@code partitions} of
+   * its topic; empty while its partition was never measured. A stage takes its partitions up side
+   * by side, not one after the other, so the records ahead are estimated over all of them: the
+   * record is {@code k} behind the next one taken up in its partition, where {@code w} wait, and of
+   * every partition about the same share {@code (k + 1) / w} of what waits there is taken up before
+   * it.
+   *
+   * <p>The start counts from when the stage's queue was measured, not from {@code nowMillis}: the
+   * stage went on taking records up since, and counting from now would make each record wait for
+   * those twice. A start that has already passed, for a record still waiting, is now.
+   */
+  Optional<Place> placeOf(
+      TopicPartition own, long offset, List<TopicPartition> partitions, long nowMillis) {
+    Sample sample = lastSample.get(own);
+    if (sample == null) {
+      return Optional.empty();
+    }
+    long behind = Math.max(0, offset - sample.next());
+    double share = (behind + 1.0) / Math.max(behind + 1, waiting(own));
+    double ahead = behind;
+    for (TopicPartition partition : partitions) {
+      if (!partition.equals(own)) {
+        ahead += Math.floor(waiting(partition) * share);
+      }
+    }
+    long recordsAhead = Math.round(ahead);
+    if (recordsAhead == 0) {
+      return Optional.of(new Place(0, OptionalLong.of(nowMillis)));
+    }
+    Run run = runs.get(own.topic());
+    OptionalDouble rate = run == null ? OptionalDouble.empty() : run.perSecond();
+    if (run == null || rate.isEmpty() || rate.getAsDouble() <= 0) {
+      return Optional.of(new Place(recordsAhead, OptionalLong.empty()));
+    }
+    long start = run.measuredAtMillis() + Math.round(recordsAhead * 1000 / rate.getAsDouble());
+    return Optional.of(new Place(recordsAhead, OptionalLong.of(Math.max(nowMillis, start))));
   }
 
   /** Records that wait in the partition, as last measured. */
@@ -128,6 +175,10 @@ final class QueueProgress {
         busyMillis -= oldest.millis();
         takenUp -= oldest.takenUp();
       }
+    }
+
+    synchronized long measuredAtMillis() {
+      return lastAtMillis;
     }
 
     synchronized OptionalDouble perSecond() {

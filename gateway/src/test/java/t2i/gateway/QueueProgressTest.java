@@ -6,6 +6,7 @@ import static org.assertj.core.data.Offset.offset;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalLong;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
@@ -132,6 +133,57 @@ class QueueProgressTest {
     measure(progress, 3_000, 102, 500, 0, 0);
 
     assertThat(progress.perSecond(TOPIC)).as("only the last two intervals count").hasValue(1.0);
+  }
+
+  @Test
+  void aRecordsPlace_countsTheSameShareOfEveryPartitionAhead_asTheStageTakesThemSideBySide() {
+    QueueProgress progress = progress(Duration.ofMillis(1), Duration.ofSeconds(30));
+    measure(progress, 0, 100, 120, 0, 40);
+
+    // 5 behind the next in its own partition, where 20 wait: a share of 6/20 of the 40 in P1.
+    assertThat(progress.placeOf(P0, 105, List.of(P0, P1), 0).orElseThrow().recordsAhead())
+        .isEqualTo(5 + 12);
+    assertThat(progress.placeOf(P0, 100, List.of(P0, P1), 0).orElseThrow().recordsAhead())
+        .as("next in its partition, a twentieth of the other's")
+        .isEqualTo(2);
+  }
+
+  @Test
+  void aRecordsStart_countsFromWhenTheQueueWasMeasured_soWorkDoneSinceIsNotWaitedForTwice() {
+    QueueProgress progress = progress(Duration.ofSeconds(1), Duration.ofSeconds(30));
+    measure(progress, 0, 0, 100, 0, 0);
+    measure(progress, 1_000, 10, 100, 0, 0); // ten a second
+    measure(progress, 2_000, 20, 100, 0, 0);
+
+    QueueProgress.Place place = progress.placeOf(P0, 49, List.of(P0, P1), 2_600).orElseThrow();
+    assertThat(place.recordsAhead()).as("as measured at 2 s").isEqualTo(29);
+    assertThat(place.startMillis()).hasValue(2_000 + 2_900);
+  }
+
+  @Test
+  void aStartAlreadyDue_forARecordStillWaiting_isNow() {
+    QueueProgress progress = progress(Duration.ofSeconds(1), Duration.ofSeconds(30));
+    measure(progress, 0, 0, 100, 0, 0);
+    measure(progress, 1_000, 10, 100, 0, 0);
+
+    assertThat(progress.placeOf(P0, 14, List.of(P0, P1), 1_900).orElseThrow().startMillis())
+        .as("due at 1.4 s")
+        .hasValue(1_900);
+  }
+
+  @Test
+  void aRecordNextInLine_startsNow_evenBeforeTheStageHasARate() {
+    QueueProgress progress = progress(Duration.ofSeconds(3), Duration.ofSeconds(30));
+    measure(progress, 0, 7, 9, 0, 0);
+
+    assertThat(progress.placeOf(P0, 7, List.of(P0, P1), 500))
+        .hasValue(new QueueProgress.Place(0, OptionalLong.of(500)));
+    assertThat(progress.placeOf(P0, 8, List.of(P0, P1), 500))
+        .as("one ahead and no rate yet: no start")
+        .hasValue(new QueueProgress.Place(1, OptionalLong.empty()));
+    assertThat(progress.placeOf(new TopicPartition(TOPIC, 9), 0, List.of(P0, P1), 500))
+        .as("a partition never measured")
+        .isEmpty();
   }
 
   @Test
