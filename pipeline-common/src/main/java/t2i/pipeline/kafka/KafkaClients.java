@@ -49,8 +49,39 @@ public final class KafkaClients {
   public static KafkaConsumer<String, byte[]> groupConsumer(
       KafkaEndpoint endpoint, String groupId, String clientId, int maxPollRecords) {
     return groupConsumer(
-        endpoint, groupId, clientId, Optional.empty(), Duration.ofSeconds(45), maxPollRecords);
+        endpoint,
+        groupId,
+        clientId,
+        Optional.empty(),
+        Duration.ofSeconds(45),
+        maxPollRecords,
+        PartitionOrder.AS_FETCHED);
   }
+
+  /** How a group consumer takes up the records of its partitions. */
+  public enum PartitionOrder {
+    /**
+     * Kafka's own: it fetches up to {@code max.partition.fetch.bytes} (1 MiB by default) of each
+     * partition and hands one partition's fetched records over before the next partition's. For
+     * readers of events, in no queue order and some large (previews).
+     */
+    AS_FETCHED,
+    /**
+     * A few records of each partition in turn, so that jobs leave a queue close to the order they
+     * joined it across partitions. Fetched as Kafka does it, a partition's whole backlog of jobs (a
+     * few hundred bytes each) would go before any of the others', however much earlier those were
+     * queued, and no estimate of a job's wait from its place in its partition could hold. Fetching
+     * {@value KafkaClients#IN_TURN_PARTITION_FETCH_BYTES} bytes of each partition at a time takes
+     * them up side by side. A larger record batch is still fetched whole, on its own, when its
+     * partition's turn comes first. Under a backlog this costs a fetch request per few records, not
+     * per record: small next to encoding or denoising a job. {@code
+     * t2i.kafka.client."max.partition.fetch.bytes"} overrides it.
+     */
+    IN_TURN
+  }
+
+  /** How much of each partition a consumer taking them {@link PartitionOrder#IN_TURN} fetches. */
+  public static final int IN_TURN_PARTITION_FETCH_BYTES = 2048;
 
   /**
    * A consumer in {@code groupId} that never commits on its own. {@code maxPollRecords} bounds what
@@ -66,50 +97,8 @@ public final class KafkaClients {
       String clientId,
       Optional<String> instanceId,
       Duration sessionTimeout,
-      int maxPollRecords) {
-    return new KafkaConsumer<>(
-        endpoint.withOverrides(
-            groupProperties(
-                endpoint, groupId, clientId, instanceId, sessionTimeout, maxPollRecords)));
-  }
-
-  /**
-   * A {@link #groupConsumer} for a queue of jobs: it takes its partitions up in turn, a few records
-   * of each, so that jobs leave the queue close to the order they joined it across partitions.
-   *
-   * <p>A Kafka consumer hands over one partition's fetched records before the next partition's, and
-   * fetches up to {@code max.partition.fetch.bytes} (1 MiB by default) of each: a whole partition's
-   * backlog of jobs (a few hundred bytes each) at once. Behind a burst, the jobs of one partition
-   * would all go before those of the others, however much earlier those were queued, and no
-   * estimate of a job's wait from its place in its partition could hold. Fetching {@value
-   * #QUEUE_PARTITION_FETCH_BYTES} bytes of each partition at a time takes them up side by side. A
-   * larger record batch is still fetched whole, on its own when its partition's turn comes first.
-   * Under a backlog this costs a fetch request per few records, not per record: small next to
-   * encoding or denoising a job. {@code t2i.kafka.client."max.partition.fetch.bytes"} overrides it.
-   */
-  public static KafkaConsumer<String, byte[]> queueConsumer(
-      KafkaEndpoint endpoint,
-      String groupId,
-      String clientId,
-      Optional<String> instanceId,
-      Duration sessionTimeout,
-      int maxPollRecords) {
-    Properties props =
-        groupProperties(endpoint, groupId, clientId, instanceId, sessionTimeout, maxPollRecords);
-    props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, QUEUE_PARTITION_FETCH_BYTES);
-    return new KafkaConsumer<>(endpoint.withOverrides(props));
-  }
-
-  /** How much of each partition a {@link #queueConsumer} fetches at a time. */
-  public static final int QUEUE_PARTITION_FETCH_BYTES = 2048;
-
-  private static Properties groupProperties(
-      KafkaEndpoint endpoint,
-      String groupId,
-      String clientId,
-      Optional<String> instanceId,
-      Duration sessionTimeout,
-      int maxPollRecords) {
+      int maxPollRecords,
+      PartitionOrder order) {
     Properties props = endpoint.baseProperties();
     props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
@@ -131,7 +120,10 @@ public final class KafkaClients {
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     props.put(
         ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-    return props;
+    if (order == PartitionOrder.IN_TURN) {
+      props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, IN_TURN_PARTITION_FETCH_BYTES);
+    }
+    return new KafkaConsumer<>(endpoint.withOverrides(props));
   }
 
   /**

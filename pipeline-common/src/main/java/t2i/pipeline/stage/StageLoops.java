@@ -15,7 +15,6 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.ToLongFunction;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.jboss.logging.Logger;
 import org.jspecify.annotations.Nullable;
@@ -25,7 +24,7 @@ import t2i.pipeline.job.QueuePlace;
 import t2i.pipeline.kafka.Delivery;
 import t2i.pipeline.kafka.JobHandler;
 import t2i.pipeline.kafka.KafkaClients;
-import t2i.pipeline.kafka.KafkaEndpoint;
+import t2i.pipeline.kafka.KafkaClients.PartitionOrder;
 import t2i.pipeline.telemetry.JobTraces;
 import t2i.pipeline.v1.JobSpec;
 import t2i.v1.JobState;
@@ -256,13 +255,15 @@ public final class StageLoops implements AutoCloseable {
                 .name(name)
                 .topic(topic)
                 .consumer(
-                    consumer(
+                    KafkaClients.groupConsumer(
                         connections.endpoint(),
                         Stages.consumerGroup(stage),
                         name,
                         Optional.of(instance + "-" + i),
                         kafka.sessionTimeout(),
-                        maxPollRecords))
+                        maxPollRecords,
+                        // A stage takes jobs up in queue order; an observer reads events.
+                        specOf == null ? PartitionOrder.AS_FETCHED : PartitionOrder.IN_TURN))
                 .parser(parser)
                 .handler(work)
                 .failureSink(outcomes)
@@ -279,25 +280,6 @@ public final class StageLoops implements AutoCloseable {
       threads.forEach(Thread::start);
       LOG.infof("%s consuming %s with %d consumer(s) as %s-*", stage, topic, consumers, instance);
       return new StageLoops(stage, loops, threads);
-    }
-
-    /**
-     * A stage working on jobs takes them up from its queue's partitions in turn ({@link
-     * KafkaClients#queueConsumer}); an observer reads events, in no queue order and some large
-     * (previews), at Kafka's own fetch sizes.
-     */
-    private KafkaConsumer<String, byte[]> consumer(
-        KafkaEndpoint endpoint,
-        String group,
-        String clientId,
-        Optional<String> instanceId,
-        Duration sessionTimeout,
-        int maxPollRecords) {
-      return specOf == null
-          ? KafkaClients.groupConsumer(
-              endpoint, group, clientId, instanceId, sessionTimeout, maxPollRecords)
-          : KafkaClients.queueConsumer(
-              endpoint, group, clientId, instanceId, sessionTimeout, maxPollRecords);
     }
   }
 

@@ -105,7 +105,13 @@ class JobLoopTest {
             .topic(topic)
             .consumer(
                 KafkaClients.groupConsumer(
-                    endpoint, group, "test", Optional.empty(), Duration.ofSeconds(6), maxPoll))
+                    endpoint,
+                    group,
+                    "test",
+                    Optional.empty(),
+                    Duration.ofSeconds(6),
+                    maxPoll,
+                    KafkaClients.PartitionOrder.IN_TURN))
             .parser(JobSpec.parser())
             .handler(handler)
             .failureSink(sink)

@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -21,12 +20,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import t2i.local.SharedLocalStack;
+import t2i.pipeline.kafka.KafkaClients.PartitionOrder;
 
 /**
- * A stage's queue consumer, against a real broker, behind a backlog in every partition: it takes
- * the partitions up in turn instead of one partition's whole backlog before the next.
+ * A group consumer's order, against a real broker, behind a backlog in every partition: a stage's
+ * takes the partitions up in turn instead of one partition's whole backlog before the next.
  */
-class QueueConsumerTest {
+class PartitionOrderTest {
 
   private static final int PARTITIONS = 3;
   private static final int PER_PARTITION = 20;
@@ -43,8 +43,8 @@ class QueueConsumerTest {
   @BeforeAll
   static void connect() {
     endpoint = KafkaEndpoint.of(SharedLocalStack.get().kafkaBootstrapServers());
-    admin = KafkaClients.admin(endpoint, "queue-consumer-test-admin");
-    producer = KafkaClients.producer(endpoint, "queue-consumer-test");
+    admin = KafkaClients.admin(endpoint, "partition-order-test-admin");
+    producer = KafkaClients.producer(endpoint, "partition-order-test");
   }
 
   @AfterAll
@@ -54,16 +54,9 @@ class QueueConsumerTest {
   }
 
   @Test
-  void behindABacklogInEveryPartition_theQueueConsumerTakesThePartitionsUpInTurn()
+  void behindABacklogInEveryPartition_aConsumerInTurnTakesUpAFewRecordsOfEachPartitionInTurn()
       throws Exception {
-    String topic = backlog();
-
-    Map<Integer, Long> takenPerPartition =
-        firstTaken(
-            topic,
-            group ->
-                KafkaClients.queueConsumer(
-                    endpoint, group, "queue", Optional.empty(), Duration.ofSeconds(10), 2));
+    Map<Integer, Long> takenPerPartition = firstTaken(PartitionOrder.IN_TURN);
 
     assertThat(takenPerPartition)
         .as("partitions of the first %d records taken", TAKEN)
@@ -72,16 +65,9 @@ class QueueConsumerTest {
   }
 
   @Test
-  void anObserversConsumer_readsAtKafkasOwnFetchSize_onePartitionsBacklogAtATime()
+  void behindABacklogInEveryPartition_aConsumerAsFetchedTakesUpOnePartitionsBacklogAtATime()
       throws Exception {
-    String topic = backlog();
-
-    Map<Integer, Long> takenPerPartition =
-        firstTaken(
-            topic,
-            group ->
-                KafkaClients.groupConsumer(
-                    endpoint, group, "observer", Optional.empty(), Duration.ofSeconds(10), 2));
+    Map<Integer, Long> takenPerPartition = firstTaken(PartitionOrder.AS_FETCHED);
 
     assertThat(takenPerPartition.values())
         .as("the first %d records taken come from at most two partitions", TAKEN)
@@ -102,11 +88,22 @@ class QueueConsumerTest {
     return topic;
   }
 
-  /** The partitions of the first {@link #TAKEN} records a new group's consumer takes, counted. */
-  private static Map<Integer, Long> firstTaken(
-      String topic, Function<String, KafkaConsumer<String, byte[]>> consumerOf) {
+  /**
+   * The partitions of the first {@link #TAKEN} records a new group's consumer takes from a new
+   * backlog, counted.
+   */
+  private static Map<Integer, Long> firstTaken(PartitionOrder order) throws Exception {
+    String topic = backlog();
     List<Integer> partitions = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> consumer = consumerOf.apply("group-" + UUID.randomUUID())) {
+    try (KafkaConsumer<String, byte[]> consumer =
+        KafkaClients.groupConsumer(
+            endpoint,
+            "group-" + UUID.randomUUID(),
+            "partition-order-test",
+            Optional.empty(),
+            Duration.ofSeconds(10),
+            2,
+            order)) {
       consumer.subscribe(List.of(topic));
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (partitions.size() < TAKEN && System.nanoTime() - deadline < 0) {
