@@ -116,12 +116,11 @@ final class QueueProgress {
       return Optional.of(new Place(0, OptionalLong.of(nowMillis)));
     }
     Run run = runs.get(own.topic());
-    OptionalDouble rate = run == null ? OptionalDouble.empty() : run.perSecond();
-    if (run == null || rate.isEmpty() || rate.getAsDouble() <= 0) {
-      return Optional.of(new Place(recordsAhead, OptionalLong.empty()));
-    }
-    long start = run.measuredAtMillis() + Math.round(recordsAhead * 1000 / rate.getAsDouble());
-    return Optional.of(new Place(recordsAhead, OptionalLong.of(Math.max(nowMillis, start))));
+    OptionalLong start = run == null ? OptionalLong.empty() : run.startOf(recordsAhead);
+    return Optional.of(
+        new Place(
+            recordsAhead,
+            start.isEmpty() ? start : OptionalLong.of(Math.max(nowMillis, start.getAsLong()))));
   }
 
   /** Records that wait in the partition, as last measured. */
@@ -177,8 +176,15 @@ final class QueueProgress {
       }
     }
 
-    synchronized long measuredAtMillis() {
-      return lastAtMillis;
+    /**
+     * When the stage should take up the record that many records behind the next, counted from its
+     * last measurement at its rate; empty while it has no rate.
+     */
+    synchronized OptionalLong startOf(long recordsAhead) {
+      OptionalDouble rate = perSecond();
+      return rate.isEmpty() || rate.getAsDouble() <= 0
+          ? OptionalLong.empty()
+          : OptionalLong.of(lastAtMillis + Math.round(recordsAhead * 1000 / rate.getAsDouble()));
     }
 
     synchronized OptionalDouble perSecond() {
